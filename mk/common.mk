@@ -22,3 +22,5 @@ K_CFLAGS  := -std=c11 -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -nostdli
              -Wall -Wextra -Werror -O2 -g -MMD -MP
 K_ASFLAGS := -f elf32 -g -F dwarf
 K_LDFLAGS := -m elf_i386 -nostdlib
+# -nostdinc drops the compiler's own freestanding headers too (stdint.h, stdarg.h ...): add back only those.
+K_CFLAGS  += -isystem $(shell $(K_CC) -print-file-name=include)
