@@ -23,11 +23,11 @@ int strncmp(const char *a, const char *b, size_t n);
 /* Stops everything with a message: for broken invariants, never for bad input. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* ASSERT stays on in every build: an invariant that fails must say where. */
-#define ASSERT(cond, ...)                                                                          \
+/* ASSERT stays on in every build: an invariant that fails says where and why. */
+#define ASSERT(cond, msg)                                                                          \
     do {                                                                                           \
         if (!(cond))                                                                               \
-            panic("assertion failed at %s:%d: %s", __FILE__, __LINE__, #cond);                     \
+            panic("assertion failed at %s:%d: %s (%s)", __FILE__, __LINE__, #cond, msg);           \
     } while (0)
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
