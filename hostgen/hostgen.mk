@@ -35,12 +35,12 @@ $(HG_B)/tobj/%.o: %.c
 
 $(HG_B)/tests/%: tests/unit/hostgen/%.c $(HG_TEST_OBJS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(TEST_CFLAGS) -I. -Ihostgen -o $@ $^ $(TEST_LDLIBS) $(HG_LDLIBS)
+	$(HOST_CC) $(TEST_CFLAGS) -I. -Ihostgen -o $@ $(filter %.c %.o,$^) $(TEST_LDLIBS) $(HG_LDLIBS)
 
 # Fuzzers link the library sources compiled by clang with the fuzzer sanitizers.
 $(B)/fuzz/hostgen_%: tests/fuzz/hostgen/hostgen_%.c $(HG_LIB_SRCS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -Ihostgen -o $@ $^ $(HG_LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -Ihostgen -o $@ $(filter %.c,$^) $(HG_LDLIBS)
 
 $(HG_KCHECK): kernel/lib/proto/rpc_proto.c
 	@mkdir -p $(dir $@)
