@@ -1,0 +1,128 @@
+/* tcp_cc.c: RTT estimation and RTO (RFC 6298), congestion control: RFC 5681 with NewReno (RFC
+ * 6582). */
+#include "tcp_priv.h"
+
+static uint32_t flight_size(const struct tcp_pcb *pcb)
+{
+    return pcb->snd_max - pcb->snd_una;
+}
+
+void tcp_cc_init(struct tcp_pcb *pcb)
+{
+    /* RFC 6928 section 2: IW = min(10*MSS, max(2*MSS, 14600)). */
+    uint32_t iw = 2u * pcb->mss > 14600u ? 2u * pcb->mss : 14600u;
+    if (iw > 10u * pcb->mss)
+        iw = 10u * pcb->mss;
+    pcb->cwnd = iw;
+    /* RFC 5681 section 3.1: ssthresh starts arbitrarily high. */
+    pcb->ssthresh = 0x7fffffff;
+    pcb->in_recovery = false;
+    pcb->dupacks = 0;
+}
+
+void tcp_arm_rto(struct tcp_pcb *pcb)
+{
+    uint64_t rto = (uint64_t)pcb->rto_ms << pcb->backoff;
+    if (rto > pcb->st->cfg.rto_max_ms)
+        rto = pcb->st->cfg.rto_max_ms;
+    pcb->rto_at = ns_port_now_ns() + rto * 1000000u;
+}
+
+void tcp_rtt_sample(struct tcp_pcb *pcb, uint32_t rtt_us)
+{
+    const struct ns_config *c = &pcb->st->cfg;
+    if (!pcb->rtt_valid) {
+        /* RFC 6298 2.2: SRTT = R, RTTVAR = R/2. */
+        pcb->srtt_us = rtt_us;
+        pcb->rttvar_us = rtt_us / 2;
+        pcb->rtt_valid = true;
+    } else {
+        /* RFC 6298 2.3: beta = 1/4, alpha = 1/8. */
+        uint32_t diff = pcb->srtt_us > rtt_us ? pcb->srtt_us - rtt_us : rtt_us - pcb->srtt_us;
+        pcb->rttvar_us = pcb->rttvar_us - pcb->rttvar_us / 4 + diff / 4;
+        pcb->srtt_us = pcb->srtt_us - pcb->srtt_us / 8 + rtt_us / 8;
+    }
+    /* RTO = SRTT + max(G, K*RTTVAR), K = 4, G = 1 ms clock granularity; then 2.4/2.5 bounds. */
+    uint32_t var4 = 4 * pcb->rttvar_us < 1000 ? 1000 : 4 * pcb->rttvar_us;
+    uint32_t rto = (pcb->srtt_us + var4 + 999) / 1000;
+    if (rto < c->rto_min_ms)
+        rto = c->rto_min_ms;
+    if (rto > c->rto_max_ms)
+        rto = c->rto_max_ms;
+    pcb->rto_ms = rto;
+}
+
+void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
+{
+    uint32_t mss = pcb->mss;
+    if (pcb->in_recovery) {
+        if (SEQ_GEQ(pcb->snd_una, pcb->recover)) {
+            /* RFC 6582 3.2 step 3 full ACK: cwnd = min(ssthresh, FlightSize + SMSS). */
+            uint32_t f = flight_size(pcb) + mss;
+            pcb->cwnd = pcb->ssthresh < f ? pcb->ssthresh : f;
+            pcb->in_recovery = false;
+            pcb->dupacks = 0;
+        } else {
+            /* Step 3 partial ACK: retransmit the next hole, deflate by the amount acked, add
+             * back one SMSS when at least one SMSS was acked; reset the timer (first one only). */
+            tcp_retransmit_head(pcb);
+            pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : 0;
+            if (acked >= mss)
+                pcb->cwnd += mss;
+            if (pcb->cwnd < mss)
+                pcb->cwnd = mss;
+            tcp_arm_rto(pcb);
+        }
+        return;
+    }
+    pcb->dupacks = 0;
+    if (pcb->cwnd < pcb->ssthresh) {
+        /* RFC 5681 3.1 slow start (RFC 3465 L = 1 SMSS): cwnd += min(N, SMSS). */
+        pcb->cwnd += acked < mss ? acked : mss;
+    } else {
+        /* RFC 5681 3.1 congestion avoidance, eq. 3: cwnd += SMSS*SMSS/cwnd per ACK. */
+        uint32_t inc = mss * mss / pcb->cwnd;
+        pcb->cwnd += inc ? inc : 1;
+    }
+}
+
+void tcp_cc_dupack(struct tcp_pcb *pcb)
+{
+    uint32_t mss = pcb->mss;
+    pcb->dupacks++;
+    pcb->st->stats.tcp_dup_acks++;
+    if (pcb->in_recovery) {
+        /* RFC 6582 3.2 step 4: inflate for each further duplicate. */
+        pcb->cwnd += mss;
+        return;
+    }
+    if (pcb->dupacks != TCP_DUPACK_THRESH)
+        return;
+    /* RFC 6582 3.2 step 2: enter fast retransmit only if the ACK covers more than "recover". */
+    if (!SEQ_GT(pcb->snd_una - 1, pcb->recover) && pcb->recover != pcb->iss)
+        return;
+    uint32_t half = flight_size(pcb) / 2;
+    pcb->ssthresh = half > 2 * mss ? half : 2 * mss; /* RFC 5681 eq. 4 */
+    pcb->recover = pcb->snd_max;
+    pcb->in_recovery = true;
+    pcb->st->stats.tcp_fast_retransmits++;
+    tcp_retransmit_head(pcb);
+    pcb->cwnd = pcb->ssthresh + TCP_DUPACK_THRESH * mss; /* RFC 5681 3.2 step 3 */
+}
+
+void tcp_cc_rto(struct tcp_pcb *pcb)
+{
+    uint32_t half = flight_size(pcb) / 2;
+    uint32_t mss = pcb->mss;
+    /* RFC 5681 3.1 eq. 4 and "loss window" LW = 1 SMSS; RFC 6582 4: recover = highest sent. */
+    if (pcb->backoff == 0)
+        pcb->ssthresh = half > 2 * mss ? half : 2 * mss;
+    pcb->cwnd = mss;
+    pcb->recover = pcb->snd_max;
+    pcb->in_recovery = false;
+    pcb->dupacks = 0;
+    /* RFC 6298 5.5: back off the timer; 5.7 after SYN loss... we keep the backed-off value. */
+    if (pcb->backoff < 16)
+        pcb->backoff++;
+    pcb->rtt_timing = false; /* Karn (RFC 6298 section 3) */
+}

@@ -1,0 +1,277 @@
+/* tcp_out.c: TCP segment construction and the send path: windows, options, FIN, RST, ACKs. */
+#include "tcp_priv.h"
+
+uint32_t tcp_now_ts(void)
+{
+    /* RFC 7323 section 5.4: a timestamp clock ticking between 1 ms and 1 s; ours is 1 ms. */
+    return (uint32_t)ns_now_ms();
+}
+
+uint32_t tcp_rcv_window(const struct tcp_pcb *pcb)
+{
+    uint32_t free = pcb->rcv.cap - pcb->rcv.len;
+    /* RFC 7323 section 2.3: the largest window expressible with our shift. */
+    uint32_t max = (uint32_t)0xffff << pcb->rcv_wscale;
+    if (free > max)
+        free = max;
+    /* Receiver silly-window avoidance (RFC 9293 section 3.8.6.2.2): move the right edge only by
+     * min(buffer/2, MSS) or more; never move it back (RFC 9293 3.8.6: do not shrink). */
+    uint32_t edge = pcb->rcv_nxt + free;
+    uint32_t step = pcb->rcv.cap / 2 < pcb->mss ? pcb->rcv.cap / 2 : pcb->mss;
+    if (SEQ_GEQ(pcb->rcv_adv, pcb->rcv_nxt) && SEQ_GT(edge, pcb->rcv_adv) &&
+        edge - pcb->rcv_adv < step)
+        return pcb->rcv_adv - pcb->rcv_nxt;
+    if (SEQ_LT(edge, pcb->rcv_adv))
+        return pcb->rcv_adv - pcb->rcv_nxt;
+    return free;
+}
+
+/* Our options for a segment with these flags; returns their length (multiple of 4). */
+size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint8_t *opt)
+{
+    size_t n = 0;
+    bool syn = flags & TCP_SYN;
+    bool active = pcb->state == TCPS_SYN_SENT;
+    if (syn) {
+        /* RFC 9293 3.7.1 / RFC 6691: MSS = MTU - 20 (IPv4) - 20 (TCP), options not subtracted. */
+        opt[n++] = TCPOPT_MSS;
+        opt[n++] = 4;
+        put16(opt + n, NS_ETH_MTU - IPV4_HDR_MIN - TCP_HDR_MIN);
+        n += 2;
+        /* RFC 7323 2.2: offer WS on our SYN; on SYN-ACK only if the peer offered it. */
+        if (active || pcb->ws_ok) {
+            opt[n++] = TCPOPT_NOP;
+            opt[n++] = TCPOPT_WS;
+            opt[n++] = 3;
+            opt[n++] = pcb->rcv_wscale;
+        }
+        /* RFC 2018 section 2: SACK-permitted only on SYN segments. */
+        if (active || pcb->sack_ok) {
+            opt[n++] = TCPOPT_NOP;
+            opt[n++] = TCPOPT_NOP;
+            opt[n++] = TCPOPT_SACK_PERM;
+            opt[n++] = 2;
+        }
+    }
+    /* RFC 7323 3.2: TSopt on SYN if we offer it, then on every non-RST segment once agreed. */
+    if ((syn && (active || pcb->ts_ok)) || (!syn && pcb->ts_ok && !(flags & TCP_RST))) {
+        opt[n++] = TCPOPT_NOP;
+        opt[n++] = TCPOPT_NOP;
+        opt[n++] = TCPOPT_TS;
+        opt[n++] = 10;
+        put32(opt + n, tcp_now_ts());
+        /* RFC 7323 3.2: TSecr is zero unless ACK is set. */
+        put32(opt + n + 4, (flags & TCP_ACK) ? pcb->ts_recent : 0);
+        n += 8;
+    }
+    if (pcb->ext && pcb->ext->build_options && !(flags & TCP_RST)) {
+        size_t e = pcb->ext->build_options(pcb, flags, opt + n, TCP_OPT_MAX - n);
+        ASSERT(e <= TCP_OPT_MAX - n && e % 4 == 0, "extension options overflow or unpadded");
+        n += e;
+    }
+    /* RFC 2018 section 4: SACK blocks, the most recently changed first, as many as fit. */
+    if (!syn && pcb->sack_ok && pcb->n_ooo > 0 && !(flags & TCP_RST) && TCP_OPT_MAX - n >= 12) {
+        int room = (int)((TCP_OPT_MAX - n - 4) / 8), nb = 0;
+        uint8_t *hdr = opt + n;
+        n += 4;
+        for (int pass = 0; pass < 2 && nb < room; pass++) {
+            for (int i = 0; i < pcb->n_ooo && nb < room; i++) {
+                bool first = pcb->ooo[i][0] == pcb->last_ooo_start;
+                if ((pass == 0) != first)
+                    continue;
+                put32(opt + n, pcb->ooo[i][0]);
+                put32(opt + n + 4, pcb->ooo[i][1]);
+                n += 8;
+                nb++;
+            }
+        }
+        hdr[0] = TCPOPT_NOP;
+        hdr[1] = TCPOPT_NOP;
+        hdr[2] = TCPOPT_SACK;
+        hdr[3] = (uint8_t)(2 + 8 * nb);
+        pcb->st->stats.tcp_sack_blocks_tx += (uint64_t)nb;
+    }
+    return n;
+}
+
+/* Builds and sends one segment: seq, flags, `len` payload bytes from the send ring. */
+static void tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
+{
+    uint8_t seg[NS_ETH_MTU - IPV4_HDR_MIN];
+    uint8_t *opt = seg + TCP_HDR_MIN;
+    size_t olen = tcp_build_options(pcb, flags, opt);
+    ASSERT(TCP_HDR_MIN + olen + len <= sizeof(seg), "segment larger than the MTU");
+    put16(seg, pcb->lport);
+    put16(seg + 2, pcb->rport);
+    put32(seg + 4, seq);
+    put32(seg + 8, (flags & TCP_ACK) ? pcb->rcv_nxt : 0);
+    seg[12] = (uint8_t)(((TCP_HDR_MIN + olen) / 4) << 4); /* data offset in words */
+    seg[13] = flags;
+    uint32_t wnd = tcp_rcv_window(pcb);
+    /* RFC 7323 2.2: the window field of a SYN is never scaled. */
+    uint32_t field = (flags & TCP_SYN) ? (wnd > 0xffff ? 0xffff : wnd) : wnd >> pcb->rcv_wscale;
+    if (field > 0xffff)
+        field = 0xffff;
+    put16(seg + 14, (uint16_t)field);
+    put16(seg + 16, 0);
+    put16(seg + 18, 0); /* urgent pointer: we never send urgent data */
+    if (len) {
+        ASSERT(SEQ_GEQ(seq, pcb->sb_seq) && seq - pcb->sb_seq + len <= pcb->snd.len,
+               "segment outside the send buffer");
+        ns_ring_read_at(&pcb->snd, seq - pcb->sb_seq, seg + TCP_HDR_MIN + olen, len);
+    }
+    size_t tot = TCP_HDR_MIN + olen + len;
+    uint32_t sum = ns_csum_pseudo(pcb->lip, pcb->rip, IPPROTO_TCP_, (uint16_t)tot);
+    put16(seg + 16, ns_csum_fold(ns_csum_add(sum, seg, tot)));
+    if (flags & TCP_ACK) {
+        uint32_t edge = pcb->rcv_nxt + ((flags & TCP_SYN) ? field : field << pcb->rcv_wscale);
+        if (SEQ_GT(edge, pcb->rcv_adv) || pcb->rcv_adv == 0)
+            pcb->rcv_adv = edge;
+        pcb->last_ack_sent = pcb->rcv_nxt;
+        pcb->delack_at = 0;
+        pcb->unacked_segs = 0;
+        pcb->ack_now = false;
+    }
+    pcb->st->stats.tcp_tx++;
+    (void)ns_ipv4_output(pcb->st, pcb->lip, pcb->rip, IPPROTO_TCP_, seg, tot);
+}
+
+void tcp_send_ack(struct tcp_pcb *pcb)
+{
+    tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK, 0);
+}
+
+void tcp_send_rst(struct ns_stack *st, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+                  uint32_t seq, uint32_t ack, bool with_ack)
+{
+    uint8_t seg[TCP_HDR_MIN];
+    put16(seg, sport);
+    put16(seg + 2, dport);
+    put32(seg + 4, seq);
+    put32(seg + 8, with_ack ? ack : 0);
+    seg[12] = (TCP_HDR_MIN / 4) << 4;
+    seg[13] = TCP_RST | (with_ack ? TCP_ACK : 0);
+    put16(seg + 14, 0);
+    put16(seg + 16, 0);
+    put16(seg + 18, 0);
+    uint32_t sum = ns_csum_pseudo(src, dst, IPPROTO_TCP_, TCP_HDR_MIN);
+    put16(seg + 16, ns_csum_fold(ns_csum_add(sum, seg, TCP_HDR_MIN)));
+    st->stats.tcp_rst_tx++;
+    st->stats.tcp_tx++;
+    (void)ns_ipv4_output(st, src, dst, IPPROTO_TCP_, seg, TCP_HDR_MIN);
+}
+
+static bool fin_state(int s)
+{
+    return s == TCPS_FIN_WAIT_1 || s == TCPS_CLOSING || s == TCPS_LAST_ACK;
+}
+
+/* One segment at snd_una (fast retransmit, NewReno partial ACK); snd_nxt is untouched. */
+void tcp_retransmit_head(struct tcp_pcb *pcb)
+{
+    uint32_t data_end = pcb->sb_seq + pcb->snd.len;
+    if (SEQ_LT(pcb->snd_una, pcb->sb_seq))
+        return; /* SYN not yet acknowledged: the RTO handles it */
+    uint32_t n = data_end - pcb->snd_una;
+    if (n > pcb->mss)
+        n = pcb->mss;
+    uint8_t flags = TCP_ACK;
+    if (pcb->fin_queued && fin_state(pcb->state) && pcb->snd_una + n == data_end &&
+        SEQ_GT(pcb->snd_max, data_end))
+        flags |= TCP_FIN;
+    if (n == 0 && !(flags & TCP_FIN))
+        return;
+    pcb->retransmits++;
+    pcb->st->stats.tcp_retransmits++;
+    pcb->rtt_timing = false; /* Karn's algorithm (RFC 6298 section 3) */
+    tcp_xmit(pcb, pcb->snd_una, flags, n);
+}
+
+void tcp_output(struct tcp_pcb *pcb)
+{
+    bool sent_ack = false;
+    if (pcb->state == TCPS_SYN_SENT || pcb->state == TCPS_SYN_RCVD) {
+        if (pcb->snd_nxt == pcb->iss) {
+            uint8_t flags = TCP_SYN | (pcb->state == TCPS_SYN_RCVD ? TCP_ACK : 0);
+            if (SEQ_GT(pcb->snd_max, pcb->iss)) {
+                pcb->retransmits++;
+                pcb->st->stats.tcp_retransmits++;
+            }
+            tcp_xmit(pcb, pcb->iss, flags, 0);
+            pcb->snd_nxt = pcb->iss + 1;
+            if (SEQ_GT(pcb->snd_nxt, pcb->snd_max))
+                pcb->snd_max = pcb->snd_nxt;
+            tcp_arm_rto(pcb);
+        }
+        return;
+    }
+    if (pcb->state == TCPS_CLOSED || pcb->state == TCPS_LISTEN)
+        return;
+    for (;;) {
+        uint32_t data_end = pcb->sb_seq + pcb->snd.len;
+        uint32_t flight = pcb->snd_nxt - pcb->snd_una;
+        uint32_t wnd = pcb->snd_wnd < pcb->cwnd ? pcb->snd_wnd : pcb->cwnd;
+        if (SEQ_LT(pcb->snd_nxt, data_end)) {
+            uint32_t avail = data_end - pcb->snd_nxt;
+            uint32_t usable = wnd > flight ? wnd - flight : 0;
+            uint32_t n = avail < pcb->mss ? avail : pcb->mss;
+            if (n > usable)
+                n = usable;
+            if (n == 0)
+                break; /* window full; a zero window is probed from the RTO timer */
+            /* Sender SWS avoidance (RFC 9293 3.8.6.2.1): a full segment, all that is left, or
+             * at least half the largest window the peer offered; no Nagle (latency matters). */
+            if (n < pcb->mss && n < avail && n < pcb->max_snd_wnd / 2 && flight > 0)
+                break;
+            uint8_t flags = TCP_ACK;
+            if (n == avail) {
+                flags |= TCP_PSH;
+                if (pcb->fin_queued && fin_state(pcb->state))
+                    flags |= TCP_FIN;
+            }
+            bool fresh = pcb->snd_nxt == pcb->snd_max;
+            if (!fresh) {
+                pcb->retransmits++;
+                pcb->st->stats.tcp_retransmits++;
+            }
+            if (fresh && !pcb->rtt_timing && !pcb->ts_ok) {
+                pcb->rtt_timing = true;
+                pcb->rtt_seq = pcb->snd_nxt + n;
+                pcb->rtt_start_ns = ns_port_now_ns();
+            }
+            tcp_xmit(pcb, pcb->snd_nxt, flags, n);
+            sent_ack = true;
+            pcb->snd_nxt += n + ((flags & TCP_FIN) ? 1 : 0);
+        } else if (pcb->fin_queued && fin_state(pcb->state) && pcb->snd_nxt == data_end) {
+            tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK | TCP_FIN, 0);
+            sent_ack = true;
+            pcb->snd_nxt++;
+        } else {
+            break;
+        }
+        if (SEQ_GT(pcb->snd_nxt, pcb->snd_max))
+            pcb->snd_max = pcb->snd_nxt;
+        if (!pcb->rto_at)
+            tcp_arm_rto(pcb);
+    }
+    /* Data waiting behind a zero window: keep the timer running so it probes (RFC 9293 3.8.6.1). */
+    if (!pcb->rto_at && SEQ_LT(pcb->snd_nxt, pcb->sb_seq + pcb->snd.len))
+        tcp_arm_rto(pcb);
+    if (pcb->ack_now && !sent_ack)
+        tcp_send_ack(pcb);
+}
+
+/* Window probe: one byte beyond a zero window (RFC 9293 3.8.6.1). */
+void tcp_send_probe(struct tcp_pcb *pcb)
+{
+    uint32_t data_end = pcb->sb_seq + pcb->snd.len;
+    if (SEQ_LT(pcb->snd_una, data_end) && SEQ_GEQ(pcb->snd_una, pcb->sb_seq)) {
+        tcp_xmit(pcb, pcb->snd_una, TCP_ACK, 1);
+        /* The probe byte counts as sent so that its ACK is acceptable. */
+        if (SEQ_LEQ(pcb->snd_nxt, pcb->snd_una))
+            pcb->snd_nxt = pcb->snd_una + 1;
+        if (SEQ_GT(pcb->snd_nxt, pcb->snd_max))
+            pcb->snd_max = pcb->snd_nxt;
+    } else
+        tcp_send_ack(pcb);
+}
