@@ -1,0 +1,195 @@
+/* mptcp_tx.c: what the server sends: DSN assignment, DSS/DATA_ACK, DATA_FIN, ADD_ADDR, resets. */
+#include "mptcp.h"
+
+uint64_t mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq,
+                         const void *data, uint16_t len)
+{
+    ASSERT(!c->fin_queued, "data queued after the DATA_FIN");
+    ASSERT(len > 0, "empty mapping");
+    struct mptcp_tx_map *m = &sf->tx_map[sf->tx_map_next];
+    sf->tx_map_next = (uint8_t)((sf->tx_map_next + 1) % MPTCP_TX_MAPS);
+    m->used = true;
+    m->dsn = c->snd_nxt;
+    m->ssn = seq - sf->iss; /* 3.3: SSN is relative to the subflow's initial sequence number */
+    m->len = len;
+    m->csum = 0;
+    if (c->csum) {
+        ASSERT(data != NULL, "checksummed mapping needs its data");
+        struct mptcp_csum s;
+        mptcp_csum_init(&s);
+        mptcp_csum_add(&s, data, len);
+        m->csum = mptcp_dss_csum(&s, m->dsn, m->ssn, len, 0);
+    }
+    c->snd_nxt += len;
+    return m->dsn;
+}
+
+void mptcp_tx_close(struct mptcp_conn *c)
+{
+    if (c->fin_queued)
+        return;
+    c->fin_queued = true;
+    c->fin_dsn_tx = c->snd_nxt; /* 3.3.3: the DATA_FIN takes the next DSN */
+}
+
+static const struct mptcp_tx_map *find_tx(const struct mptcp_subflow *sf, uint32_t rel)
+{
+    for (int i = 0; i < MPTCP_TX_MAPS; i++) {
+        const struct mptcp_tx_map *m = &sf->tx_map[i];
+        if (m->used && (uint32_t)(rel - m->ssn) < m->len)
+            return m;
+    }
+    return NULL;
+}
+
+/* Appends o to buf[*n] if, padded, it still fits `room`. */
+static bool put(const struct mptcp_opt *o, uint8_t *buf, size_t *n, size_t room)
+{
+    size_t l = mptcp_opt_len(o);
+    if (l == 0 || ((*n + l + 3) & ~(size_t)3) > room)
+        return false;
+    size_t w = mptcp_opt_build(o, buf + *n, room - *n);
+    ASSERT(w == l, "option length and build disagree");
+    *n += w;
+    return true;
+}
+
+static size_t finish(uint8_t *tmp, size_t n, uint8_t *buf, size_t room)
+{
+    n = mptcp_pad4(tmp, n);
+    ASSERT(n <= room, "options exceed their budget");
+    memcpy(buf, tmp, n);
+    return n;
+}
+
+size_t mptcp_tx_opts(struct mptcp_conn *c, struct mptcp_subflow *sf, struct mptcp_tx_seg *seg,
+                     uint8_t rst_reason, uint8_t *buf, size_t room)
+{
+    uint8_t tmp[TCP_OPT_SPACE + 4];
+    size_t n = 0;
+    struct mptcp_opt o;
+    if (room > TCP_OPT_SPACE)
+        room = TCP_OPT_SPACE;
+    memset(&o, 0, sizeof(o));
+    if (seg->tcp_flags & MPTCP_TCP_SYN)
+        return 0; /* SYN/ACKs come from mptcp_synack_opts */
+    if (seg->tcp_flags & MPTCP_TCP_RST) {
+        if (c->state == MPC_FALLBACK)
+            return 0;
+        if (c->send_fastclose && c->state != MPC_SYN_RCVD) {
+            o.subtype = MPTCP_SUB_FASTCLOSE; /* 3.5: carries the receiver's key */
+            o.u.fastclose.key = c->remote_key;
+        } else {
+            o.subtype = MPTCP_SUB_TCPRST; /* 3.6 */
+            o.u.tcprst.reason = rst_reason;
+        }
+        put(&o, tmp, &n, room);
+        return finish(tmp, n, buf, room);
+    }
+    if (sf->state != SF_ESTABLISHED)
+        return 0;
+    if (c->state == MPC_FALLBACK) {
+        /* 3.7: after a checksum failure the receiver says where with MP_FAIL, once. */
+        if (c->send_mp_fail) {
+            o.subtype = MPTCP_SUB_FAIL;
+            o.u.fail.dsn = c->mp_fail_dsn;
+            if (put(&o, tmp, &n, room))
+                c->send_mp_fail = false;
+            return finish(tmp, n, buf, room);
+        }
+        return 0;
+    }
+    if (c->state != MPC_ESTABLISHED)
+        return 0;
+    if (c->send_fastclose) {
+        /* 3.5: MP_FASTCLOSE on an ACK; the peer answers with RSTs. */
+        o.subtype = MPTCP_SUB_FASTCLOSE;
+        o.u.fastclose.key = c->remote_key;
+        put(&o, tmp, &n, room);
+        return finish(tmp, n, buf, room);
+    }
+    /* DSS: DATA_ACK on every segment (interop pitfall 1), plus the mapping for the payload. */
+    o.subtype = MPTCP_SUB_DSS;
+    o.u.dss.flags = DSS_FLAG_A_ACK | DSS_FLAG_a_ACK8;
+    o.u.dss.data_ack = c->rcv_nxt;
+    uint32_t rel = seg->seq - sf->iss;
+    if (c->send_infinite && seg->len) {
+        /* 3.7: infinite mapping (length 0) answering MP_FAIL; then plain TCP. */
+        const struct mptcp_tx_map *m = find_tx(sf, rel);
+        o.u.dss.flags |= DSS_FLAG_M_MAP | DSS_FLAG_m_DSN8;
+        o.u.dss.dsn = m ? m->dsn + (uint32_t)(rel - m->ssn) : c->mp_fail_dsn;
+        o.u.dss.ssn = rel;
+        o.u.dss.data_len = 0;
+        o.u.dss.has_csum = c->csum;
+        o.u.dss.csum = 0;
+        if (put(&o, tmp, &n, room)) {
+            c->send_infinite = false;
+            c->state = MPC_FALLBACK;
+        }
+        return finish(tmp, n, buf, room);
+    }
+    if (seg->len) {
+        const struct mptcp_tx_map *m = find_tx(sf, rel);
+        ASSERT(m != NULL, "payload without a DSN assignment (call mptcp_tx_assign first)");
+        uint32_t in = rel - m->ssn;
+        if (seg->len > m->len - in)
+            seg->len = (uint16_t)(m->len - in); /* a segment never spans two mappings */
+        o.u.dss.flags |= DSS_FLAG_M_MAP | DSS_FLAG_m_DSN8;
+        o.u.dss.dsn = m->dsn;
+        o.u.dss.ssn = m->ssn;
+        o.u.dss.data_len = m->len;
+        o.u.dss.has_csum = c->csum;
+        o.u.dss.csum = m->csum;
+    } else if (c->fin_queued && !c->fin_acked && c->snd_una >= c->fin_dsn_tx) {
+        /* 3.3.3: standalone DATA_FIN: SSN 0, length 1, once every data byte is acknowledged
+         * (Linux does the same), repeated on pure ACKs until the peer's DATA_ACK covers it. */
+        o.u.dss.flags |= DSS_FLAG_M_MAP | DSS_FLAG_m_DSN8 | DSS_FLAG_F_FIN;
+        o.u.dss.dsn = c->fin_dsn_tx;
+        o.u.dss.ssn = 0;
+        o.u.dss.data_len = 1;
+        o.u.dss.has_csum = c->csum;
+        if (c->csum) {
+            struct mptcp_csum s;
+            mptcp_csum_init(&s);
+            o.u.dss.csum = mptcp_dss_csum(&s, c->fin_dsn_tx, 0, 1, 0);
+        }
+    }
+    bool dss_ok = put(&o, tmp, &n, room);
+    ASSERT(dss_ok || room < 28, "a full DSS fits any budget of 28 bytes or more");
+    if (!dss_ok)
+        return 0;
+    /* ADD_ADDR (ours, or the echo we owe) when it still fits: on pure ACKs in practice. */
+    struct mptcp_opt a;
+    memset(&a, 0, sizeof(a));
+    bool *due = NULL;
+    if (c->echo.due) {
+        a = c->echo.opt;
+        due = &c->echo.due;
+    } else if (c->ann.due && !c->ann.echoed) {
+        a.subtype = MPTCP_SUB_ADD_ADDR;
+        a.u.add_addr.addr_id = c->ann.id;
+        memcpy(a.u.add_addr.addr, c->ann.addr, 4);
+        a.u.add_addr.has_port = c->ann.port != 0;
+        a.u.add_addr.port = c->ann.port;
+        a.u.add_addr.hmac = mptcp_add_addr_hmac(c->local_key, c->remote_key, c->ann.id, c->ann.addr,
+                                                4, c->ann.port);
+        due = &c->ann.due;
+    }
+    if (due) {
+        size_t before = n;
+        if (!put(&a, tmp, &n, room) && !(o.u.dss.flags & DSS_FLAG_M_MAP)) {
+            /* shrink the DATA_ACK to 32 bits to make room (3.3: both sizes are valid) */
+            n = 0;
+            o.u.dss.flags &= (uint8_t)~DSS_FLAG_a_ACK8;
+            put(&o, tmp, &n, room);
+            if (!put(&a, tmp, &n, room)) {
+                n = 0;
+                o.u.dss.flags |= DSS_FLAG_a_ACK8;
+                put(&o, tmp, &n, room);
+            }
+        }
+        if (n > before)
+            *due = false;
+    }
+    return finish(tmp, n, buf, room);
+}
