@@ -1,4 +1,5 @@
-/* dist.h: size distributions ("64", "uniform:64:1024", "exp:512", "bimodal:64:65536:0.1") and arrivals. */
+/* dist.h: size distributions ("64", "uniform:64:1024", "exp:512", "bimodal:64:65536:0.1") and
+ * arrivals. */
 #ifndef HOSTGEN_DIST_H
 #define HOSTGEN_DIST_H
 

@@ -1,5 +1,5 @@
 # hostgen.mk: builds build/hostgen (generator + responder + pm tool), its unit tests, fuzzers and the proto guest check.
-HG_B        := $(B)/hostgen
+HG_B        := $(B)/hg-obj
 HG_LIB_SRCS := $(filter-out hostgen/main.c,$(wildcard hostgen/*.c)) kernel/lib/proto/rpc_proto.c
 HG_LDLIBS   := -lmnl -lm
 

@@ -1,4 +1,5 @@
-/* rng.c: xoshiro256** with SplitMix64 seeding; the reference algorithms are public domain (Vigna). */
+/* rng.c: xoshiro256** with SplitMix64 seeding; the reference algorithms are public domain (Vigna).
+ */
 #include "rng.h"
 
 #include <math.h>
