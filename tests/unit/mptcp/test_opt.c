@@ -1,4 +1,5 @@
-/* test_opt.c: MPTCP option codec: every subtype and length round trips; malformed ones are refused. */
+/* test_opt.c: MPTCP option codec: every subtype and length round trips; malformed ones are refused.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,7 +58,8 @@ static void capable_all_lengths(void **s)
     o.u.mpc.flags = MPC_FLAG_H_SHA256;
     o.u.mpc.nkeys = 1;
     o.u.mpc.snd_key = 0x1112131415161718ull;
-    static const uint8_t want[12] = {30, 12, 0x01, 0x01, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
+    static const uint8_t want[12] = {30,   12,   0x01, 0x01, 0x11, 0x12,
+                                     0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
     assert_int_equal(mptcp_opt_build(&o, b, sizeof(b)), 12);
     assert_memory_equal(b, want, 12);
 }
@@ -247,8 +249,10 @@ static void malformed_options_rejected_with_reason(void **s)
         {"DSS A+a with 4-byte ack", {30, 8, 0x20, 0x03}, 8, MPTCP_OPT_ERR_LENGTH},
         {"DSS M one byte short", {30, 13, 0x20, 0x04}, 13, MPTCP_OPT_ERR_LENGTH},
         {"DSS M one byte long", {30, 15, 0x20, 0x04}, 15, MPTCP_OPT_ERR_LENGTH},
-        {"DSS DATA_FIN with length 0", {30, 14, 0x20, 0x14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0},
-         14, MPTCP_OPT_ERR_VALUE},
+        {"DSS DATA_FIN with length 0",
+         {30, 14, 0x20, 0x14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0},
+         14,
+         MPTCP_OPT_ERR_VALUE},
         {"ADD_ADDR length 15", {30, 15, 0x30, 1}, 15, MPTCP_OPT_ERR_LENGTH},
         {"ADD_ADDR echo with HMAC length", {30, 16, 0x31, 1}, 16, MPTCP_OPT_ERR_LENGTH},
         {"ADD_ADDR reserved bit", {30, 8, 0x33, 1, 10, 0, 0, 1}, 8, MPTCP_OPT_ERR_FLAGS},
@@ -306,8 +310,8 @@ static void tcp_option_walk(void **s)
 {
     (void)s;
     /* NOP NOP TS(10) then DSS ack4 (8), a broken MP_CAPABLE, a second DSS (dup), EOL */
-    uint8_t opts[] = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 30, 8, 0x20, 0x01, 0, 0, 0, 9,
-                      30, 5, 0x01, 0x01, 0, 30, 8, 0x20, 0x01, 0, 0, 0, 7, 0, 0, 0};
+    uint8_t opts[] = {1, 1, 8,  10, 0,    0,    0, 1,  0, 0,    0,    2, 30, 8, 0x20, 0x01, 0, 0,
+                      0, 9, 30, 5,  0x01, 0x01, 0, 30, 8, 0x20, 0x01, 0, 0,  0, 7,    0,    0, 0};
     struct mptcp_opt_set set;
     assert_int_equal(mptcp_opts_parse_tcp(opts, sizeof(opts), &set), 0);
     assert_true(mptcp_has(&set, MPTCP_SUB_DSS));
