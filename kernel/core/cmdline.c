@@ -1,0 +1,83 @@
+/* cmdline.c: applies "key=value" words to the keys registered with KPARAM; reports the rest. */
+#include "core/cmdline.h"
+#include "core/log.h"
+#include "lib/cmdparse.h"
+
+extern const struct kparam __kparams_start[], __kparams_end[];
+
+/* Multiboot hands us a NUL-terminated string; longer lines are truncated and said so. */
+#define CMDLINE_MAX 1024
+static char line_copy[CMDLINE_MAX];
+int cmdline_errors;
+
+const char *cmdline_get(void)
+{
+    return line_copy;
+}
+
+static const struct kparam *find(const struct cmd_word *w)
+{
+    for (const struct kparam *p = __kparams_start; p < __kparams_end; p++) {
+        if (cmd_key_is(w, p->key))
+            return p;
+    }
+    return NULL;
+}
+
+static bool has_slash(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '/')
+            return true;
+    }
+    return false;
+}
+
+static void list_known(void)
+{
+    for (const struct kparam *p = __kparams_start; p < __kparams_end; p++)
+        LOGW("cmdline:   %-10s %s", p->key, p->help);
+}
+
+int cmdline_apply(const char *line)
+{
+    size_t n = 0;
+    if (line != NULL) {
+        while (line[n] != '\0' && n < CMDLINE_MAX - 1)
+            n++;
+        memcpy(line_copy, line, n);
+        if (line[n] != '\0') {
+            LOGW("cmdline: longer than %d bytes, truncated", CMDLINE_MAX - 1);
+            cmdline_errors++;
+        }
+    }
+    line_copy[n] = '\0';
+
+    size_t pos = 0;
+    struct cmd_word w;
+    bool first = true;
+    bool listed = false;
+    while (cmd_next(line_copy, n, &pos, &w)) {
+        /* QEMU -kernel and GRUB both pass the image path as the first word: not a key. */
+        if (first && w.val == NULL && has_slash(w.key, w.key_len)) {
+            first = false;
+            continue;
+        }
+        first = false;
+        const struct kparam *p = find(&w);
+        if (p == NULL) {
+            LOGW("cmdline: unknown key '%.*s' ignored; known keys:", (int)w.key_len, w.key);
+            if (!listed)
+                list_known();
+            listed = true;
+            cmdline_errors++;
+            continue;
+        }
+        if (p->set(w.val, w.val_len) != 0) {
+            LOGE("cmdline: bad value '%.*s' for key '%s' (%s)", (int)w.val_len,
+                 w.val != NULL ? w.val : "", p->key, p->help);
+            cmdline_errors++;
+        }
+    }
+    return cmdline_errors;
+}

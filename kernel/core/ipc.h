@@ -1,0 +1,60 @@
+/* ipc.h: microkernel IPC: synchronous send/receive/call/reply on endpoints (messages <= 256 bytes)
+ * and asynchronous notifications (bit sets; interrupts reach driver threads this way). */
+#ifndef NETSYNC_IPC_H
+#define NETSYNC_IPC_H
+#include "lib/klib.h"
+#include "core/waitq.h"
+
+/* Largest payload of one message (issue 2: "messages up to 256 bytes"). */
+#define IPC_MSG_MAX 256u
+
+/* Error codes (negative returns). */
+#define IPC_OK       0
+#define IPC_EMSGSIZE (-1) /* len > IPC_MSG_MAX */
+#define IPC_EINVAL   (-2) /* bad argument (NULL endpoint, reply without a caller...) */
+#define IPC_ETIMEOUT (-3)
+
+struct ipc_msg {
+    uint32_t label; /* the protocol's operation code, free for services to define */
+    uint32_t len;   /* bytes used in data */
+    uint32_t sender; /* filled in by the kernel: the sending thread's id */
+    uint8_t data[IPC_MSG_MAX];
+};
+
+/* A rendezvous point: senders and receivers queue here until a partner arrives. */
+struct endpoint {
+    struct waitq senders;   /* blocked in send/call, message not yet taken */
+    struct waitq receivers; /* blocked in recv */
+    const char *name;
+};
+
+/* What ipc_recv returns for replying to a call (one-shot: valid until ipc_reply). */
+struct ipc_reply_cap {
+    struct thread *caller; /* NULL when the message came from ipc_send */
+};
+
+void endpoint_init(struct endpoint *ep, const char *name);
+/* Blocks until a receiver has taken the message. */
+int ipc_send(struct endpoint *ep, const struct ipc_msg *m);
+/* Blocks until a message arrives; fills *m (sender set) and *rc for ipc_reply. */
+int ipc_recv(struct endpoint *ep, struct ipc_msg *m, struct ipc_reply_cap *rc);
+/* Sends req and blocks until the receiver replies into *resp (req and resp may alias). */
+int ipc_call(struct endpoint *ep, const struct ipc_msg *req, struct ipc_msg *resp);
+/* Answers a call received with rc; never blocks. */
+int ipc_reply(struct ipc_reply_cap *rc, const struct ipc_msg *m);
+
+/* A notification: a word of pending bits; signal never blocks and is safe in interrupts. */
+struct notification {
+    volatile uint32_t bits;
+    struct waitq waiters;
+};
+
+void notification_init(struct notification *n);
+void notify_signal(struct notification *n, uint32_t bits);
+/* Blocks until some bit is pending, returns and clears all pending bits. With timeout_ns != 0
+   returns 0 on timeout. */
+uint32_t notify_wait(struct notification *n, uint64_t timeout_ns);
+/* Returns and clears the pending bits without blocking. */
+uint32_t notify_poll(struct notification *n);
+
+#endif

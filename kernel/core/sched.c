@@ -1,0 +1,235 @@
+/* sched.c: the policy-independent scheduler core: switching, blocking, waking, preemption. */
+#include "core/sched.h"
+#include "arch/idt.h"
+#include "arch/io.h"
+#include "core/clock.h"
+#include "core/cmdline.h"
+#include "core/log.h"
+#include "core/thread.h"
+#include "lib/cmdparse.h"
+
+extern void ctx_switch(uint32_t *save_esp, uint32_t new_esp); /* arch/switch.asm */
+extern const struct sched_policy *const __kpolicies_start[], *const __kpolicies_end[];
+
+struct thread *sched_current;
+struct thread *sched_idle;
+static const struct sched_policy *policy;
+static volatile bool need_resched;
+static enum sched_enq requeue_reason = SCHED_YIELD;
+static struct sched_stats st;
+
+/* Cmdline: sched=<name>, quantum=<duration> (plain numbers are microseconds). */
+static char wanted[16] = "prio";
+static uint64_t quantum_ns = 10000000u; /* 10 ms: a conventional time slice */
+
+static int set_sched(const char *v, size_t n)
+{
+    if (v == NULL || n == 0 || n >= sizeof wanted)
+        return -1;
+    memcpy(wanted, v, n);
+    wanted[n] = '\0';
+    return 0;
+}
+KPARAM(sched, set_sched, "scheduling policy: rr | prio (default prio)");
+
+static int set_quantum(const char *v, size_t n)
+{
+    uint64_t ns;
+    if (v == NULL || cmd_parse_duration_ns(v, n, 1000, &ns) != 0 || ns < 1000)
+        return -1;
+    quantum_ns = ns;
+    return 0;
+}
+KPARAM(quantum, set_quantum, "time slice, e.g. 500us, 2ms; plain number = us (default 10ms)");
+
+uint64_t sched_quantum_ns(void)
+{
+    return quantum_ns;
+}
+
+void sched_set_quantum_ns(uint64_t ns)
+{
+    quantum_ns = ns;
+}
+
+const struct sched_policy *sched_find_policy(const char *name)
+{
+    for (const struct sched_policy *const *p = __kpolicies_start; p < __kpolicies_end; p++) {
+        if (strcmp((*p)->name, name) == 0)
+            return *p;
+    }
+    return NULL;
+}
+
+void sched_init(void)
+{
+    policy = sched_find_policy(wanted);
+    if (policy == NULL) {
+        LOGE("sched: unknown policy '%s', using prio", wanted);
+        cmdline_errors++;
+        policy = sched_find_policy("prio");
+    }
+    ASSERT(policy != NULL, "the prio policy must be linked in");
+    policy->init();
+    LOGI("sched: policy %s, quantum %u us", policy->name, (uint32_t)(quantum_ns / 1000u));
+}
+
+const struct sched_policy *sched_policy(void)
+{
+    return policy;
+}
+
+void sched_switch_policy(const struct sched_policy *p)
+{
+    uint32_t f = irq_save();
+    struct thread *moved[64];
+    int n = 0;
+    struct thread *t;
+    while ((t = policy->pick_next()) != NULL) {
+        ASSERT(n < (int)ARRAY_LEN(moved), "too many ready threads to switch policy");
+        moved[n++] = t;
+    }
+    policy = p;
+    policy->init();
+    for (int i = 0; i < n; i++)
+        policy->enqueue(moved[i], SCHED_MIGRATE);
+    irq_restore(f);
+    LOGI("sched: switched to policy %s (%d ready threads moved)", p->name, n);
+}
+
+void schedule(void)
+{
+    ASSERT((read_eflags() & EFLAGS_IF) == 0, "schedule() needs interrupts disabled");
+    struct thread *prev = sched_current;
+    need_resched = false;
+    if (prev->state == T_RUNNING && prev != sched_idle) {
+        prev->state = T_READY;
+        policy->enqueue(prev, requeue_reason);
+    }
+    requeue_reason = SCHED_YIELD;
+    struct thread *next = policy->pick_next();
+    if (next == NULL)
+        next = sched_idle;
+    uint64_t now = clock_ns();
+    if (next == prev) {
+        prev->state = T_RUNNING;
+        prev->slice_start_ns = now;
+        return;
+    }
+    ASSERT(next->state == T_READY || next == sched_idle, "picked a thread that is not ready");
+    prev->run_ns += now - prev->last_run_ns;
+    next->state = T_RUNNING;
+    next->slice_start_ns = now;
+    next->last_run_ns = now;
+    next->switches_in++;
+    st.switches++;
+    sched_current = next;
+    ctx_switch(&prev->esp, next->esp);
+    /* Back in prev, switched to by somebody's schedule(). */
+}
+
+void sched_block(void)
+{
+    sched_current->state = T_BLOCKED;
+    schedule();
+}
+
+static void consider_preempt(struct thread *t)
+{
+    if (sched_current == sched_idle || policy->wake_preempts(sched_current, t)) {
+        if (sched_current != sched_idle) {
+            requeue_reason = SCHED_PREEMPT_WAKE;
+            st.preempt_wake++;
+        }
+        need_resched = true;
+        /* Outside interrupt context the switch happens now; inside, at sched_irq_exit(). */
+        if (irq_depth == 0)
+            schedule();
+    }
+}
+
+void sched_wake(struct thread *t)
+{
+    if (t->state != T_BLOCKED)
+        return;
+    t->state = T_READY;
+    policy->enqueue(t, SCHED_WAKE);
+    consider_preempt(t);
+}
+
+void sched_add_new(struct thread *t)
+{
+    t->state = T_READY;
+    policy->enqueue(t, SCHED_NEW);
+    consider_preempt(t);
+}
+
+void sched_yield_current(void)
+{
+    st.yields++;
+    requeue_reason = SCHED_YIELD;
+    schedule();
+}
+
+void sched_resched(void)
+{
+    need_resched = true;
+}
+
+void sched_irq_exit(void)
+{
+    if (need_resched && sched_current != NULL)
+        schedule();
+}
+
+void sched_tick(uint64_t now_ns)
+{
+    st.ticks++;
+    struct thread *cur = sched_current;
+    if (cur == NULL || cur == sched_idle)
+        return;
+    if (policy->tick(cur, now_ns)) {
+        requeue_reason = SCHED_PREEMPT_QUANT;
+        st.preempt_quantum++;
+        need_resched = true;
+    }
+}
+
+void sched_set_prio(struct thread *t, int prio)
+{
+    ASSERT(prio >= PRIO_MIN && prio <= PRIO_MAX, "priority out of range");
+    uint32_t f = irq_save();
+    if (t->state == T_READY) {
+        policy->dequeue(t);
+        t->prio = prio;
+        policy->enqueue(t, SCHED_WAKE);
+        consider_preempt(t);
+    } else {
+        t->prio = prio;
+        /* Lowering the running thread's priority may let a ready thread win now; it keeps
+           its place at the head of its new level. */
+        if (t == sched_current && t != sched_idle) {
+            requeue_reason = SCHED_PREEMPT_WAKE;
+            need_resched = true;
+            if (irq_depth == 0)
+                schedule();
+        }
+    }
+    irq_restore(f);
+}
+
+void sched_hint(struct thread *t, const struct sched_hint *h)
+{
+    uint32_t f = irq_save();
+    st.hints++;
+    if (policy->hint != NULL)
+        policy->hint(t, h);
+    irq_restore(f);
+}
+
+void sched_get_stats(struct sched_stats *s)
+{
+    uint32_t f = irq_save();
+    *s = st;
+    irq_restore(f);
+}
