@@ -26,29 +26,29 @@ netem-tests: $(NE_BINS) $(NE_UNITS) $(NE_HARNESS) $(NE_FUZZERS)
 
 $(B)/linkem $(B)/netsync-shape $(B)/netsync-topo: $(B)/%: netem/bin/%.c $(NE_OBJS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -o $@ $< $(NE_OBJS) $(NE_LDLIBS)
+	$(HOST_CC) $(HOST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Inetem/linkem -o $@ $< $(NE_OBJS) $(NE_LDLIBS)
 
 $(NE_B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Inetem/linkem -c -o $@ $<
 
 $(NE_B)/tobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(TEST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -c -o $@ $<
+	$(HOST_CC) $(TEST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Inetem/linkem -c -o $@ $<
 
 $(NE_B)/tests/%: tests/unit/netem/%.c tests/unit/netem/stats.c $(NE_TEST_OBJS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(TEST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Itests/unit/netem -o $@ $< tests/unit/netem/stats.c $(NE_TEST_OBJS) $(TEST_LDLIBS) $(NE_LDLIBS)
+	$(HOST_CC) $(TEST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Inetem/linkem -Itests/unit/netem -o $@ $< tests/unit/netem/stats.c $(NE_TEST_OBJS) $(TEST_LDLIBS) $(NE_LDLIBS)
 
 # The harness drives a real linkem through its sockets; it is a plain program (no sanitizer
 # runtime skewing the timing it measures).
 $(NE_HARNESS): tests/unit/netem/harness/lkh.c tests/unit/netem/stats.c $(NE_OBJS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Itests/unit/netem -o $@ $< tests/unit/netem/stats.c $(NE_OBJS) $(NE_LDLIBS)
+	$(HOST_CC) $(HOST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Inetem/linkem -Itests/unit/netem -o $@ $< tests/unit/netem/stats.c $(NE_OBJS) $(NE_LDLIBS)
 
 $(B)/fuzz/netem_%: tests/fuzz/netem/netem_%.c $(NE_CORE_SRCS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(NE_NL_CFLAGS) -Inetem -o $@ $< $(NE_CORE_SRCS) $(NE_LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Inetem/linkem -o $@ $< $(NE_CORE_SRCS) $(NE_LDLIBS)
 
 .SECONDARY: $(NE_OBJS) $(NE_TEST_OBJS)
 

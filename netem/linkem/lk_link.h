@@ -1,0 +1,42 @@
+/* lk_link.h: the state of one linkem process: two endpoints, two shapers, control and capture. */
+#ifndef NETSYNC_LINKEM_LINK_H
+#define NETSYNC_LINKEM_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+#include "pcap.h"
+#include "shaper.h"
+
+/* Direction d reads from ep[d] and writes to ep[1-d]: ep[0] is the host end (downlink
+ * source), ep[1] the guest end (uplink source). */
+struct lk_link {
+    struct endpoint ep[2];
+    struct shaper sh[2]; /* [PROF_DOWN], [PROF_UP] */
+    uint64_t tx_err[2];  /* frames the peer refused (absent, error); a full peer back-pressures */
+    struct shp_pkt *pending[2]; /* a frame waiting for room at its peer (EAGAIN) */
+    bool want_out[2];           /* EPOLLOUT armed on ep[i] */
+    uint64_t rx_trunc[2];
+    struct pcap pcap;
+    int ctl_fd; /* listening control socket, -1 if none */
+    char ctl_path[108];
+    int timer_fd, sig_fd, ep_fd;
+    bool stop;
+    const char *basedir; /* for relative trace paths in "set" commands */
+};
+
+/* Monotonic clock in ns: the shapers' time base. */
+int64_t lk_now(void);
+/* Prints counters as "dir key=value ..." lines. */
+void lk_print_counters(const struct lk_link *l, FILE *f);
+/* Executes one control command line, writes the reply (ends with "ok\n" or "error: ...\n"). */
+void lk_ctl_exec(struct lk_link *l, const char *cmd, char *reply, size_t len);
+/* Creates the listening control socket at path. */
+int lk_ctl_open(struct lk_link *l, const char *path, char *err, size_t errlen);
+/* Serves one client connection (reads commands until EOF, bounded time). */
+void lk_ctl_serve(struct lk_link *l);
+/* Runs until SIGINT/SIGTERM; 0 on a clean stop. */
+int lk_run(struct lk_link *l);
+
+#endif

@@ -1,0 +1,179 @@
+/* loop.c: linkem's event loop: epoll over both ends, a timerfd for the next due frame, signals,
+ * control. */
+#include "lk_link.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#define BATCH 256 /* frames read per wake-up per end: keeps both directions served */
+
+static uint8_t buf[SHP_MAX_FRAME + 1];
+
+static void read_end(struct lk_link *l, int d)
+{
+    for (int i = 0; i < BATCH; i++) {
+        ssize_t n = ep_recv(&l->ep[d], buf, sizeof(buf));
+        if (n < 0)
+            return; /* EAGAIN, or an error the next wake-up will see again */
+        if ((size_t)n > SHP_MAX_FRAME) {
+            l->rx_trunc[d]++; /* larger than any QEMU frame: refuse, count */
+            continue;
+        }
+        shp_enqueue(&l->sh[d], lk_now(), buf, (size_t)n);
+    }
+}
+
+/* Sends one frame toward ep[1-d]; 1 = sent or dropped, 0 = peer full (keep it). */
+static int send_one(struct lk_link *l, int d, struct shp_pkt *p)
+{
+    if (ep_send(&l->ep[1 - d], p->data, p->len) != 0) {
+        if (errno == EAGAIN)
+            return 0;
+        l->tx_err[d]++;
+    } else if (pcap_write(&l->pcap, p->data, p->len) != 0) {
+        fprintf(stderr, "linkem: pcap write failed; capture stopped\n");
+        pcap_close(&l->pcap);
+    }
+    free(p);
+    return 1;
+}
+
+static void send_due(struct lk_link *l)
+{
+    int64_t now = lk_now();
+    for (int d = 0; d < 2; d++) {
+        if (l->pending[d] != NULL) {
+            if (!send_one(l, d, l->pending[d]))
+                continue;
+            l->pending[d] = NULL;
+        }
+        struct shp_pkt *p;
+        while ((p = shp_dequeue(&l->sh[d], now)) != NULL) {
+            if (!send_one(l, d, p)) {
+                l->pending[d] = p;
+                break;
+            }
+        }
+    }
+}
+
+/* EPOLLOUT on an end only while a frame waits for room there. */
+static int update_out(struct lk_link *l)
+{
+    for (int e = 0; e < 2; e++) {
+        bool want = l->pending[1 - e] != NULL;
+        if (want == l->want_out[e])
+            continue;
+        struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0),
+                                 .data.u64 = (uint64_t)e};
+        if (epoll_ctl(l->ep_fd, EPOLL_CTL_MOD, l->ep[e].fd, &ev) != 0)
+            return -1;
+        l->want_out[e] = want;
+    }
+    return 0;
+}
+
+static int arm_timer(struct lk_link *l)
+{
+    int64_t t = shp_next_time(&l->sh[0]), u = shp_next_time(&l->sh[1]);
+    if (u < t)
+        t = u;
+    struct itimerspec its;
+    memset(&its, 0, sizeof(its));
+    if (t != INT64_MAX) {
+        if (t <= 0)
+            t = 1; /* zero would disarm */
+        its.it_value.tv_sec = t / 1000000000ll;
+        its.it_value.tv_nsec = t % 1000000000ll;
+    }
+    return timerfd_settime(l->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static int add_fd(int ep, int fd, uint64_t tag)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+enum { T_END0, T_END1, T_TIMER, T_SIG, T_CTL };
+
+int lk_run(struct lk_link *l)
+{
+    sigset_t ss;
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGINT);
+    sigaddset(&ss, SIGTERM);
+    sigaddset(&ss, SIGUSR1);
+    if (sigprocmask(SIG_BLOCK, &ss, NULL) != 0) {
+        perror("linkem: sigprocmask");
+        return -1;
+    }
+    l->sig_fd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
+    l->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    l->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (l->sig_fd < 0 || l->timer_fd < 0 || l->ep_fd < 0) {
+        perror("linkem: signalfd/timerfd/epoll");
+        return -1;
+    }
+    if (add_fd(l->ep_fd, l->ep[0].fd, T_END0) || add_fd(l->ep_fd, l->ep[1].fd, T_END1) ||
+        add_fd(l->ep_fd, l->timer_fd, T_TIMER) || add_fd(l->ep_fd, l->sig_fd, T_SIG) ||
+        (l->ctl_fd >= 0 && add_fd(l->ep_fd, l->ctl_fd, T_CTL))) {
+        perror("linkem: epoll_ctl");
+        return -1;
+    }
+    while (!l->stop) {
+        struct epoll_event ev[8];
+        int n = epoll_wait(l->ep_fd, ev, 8, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("linkem: epoll_wait");
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            switch (ev[i].data.u64) {
+            case T_END0:
+            case T_END1:
+                if (ev[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+                    read_end(l, (int)ev[i].data.u64);
+                break;
+            case T_TIMER: {
+                uint64_t x;
+                if (read(l->timer_fd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+                    perror("linkem: timerfd read");
+                break;
+            }
+            case T_SIG: {
+                struct signalfd_siginfo si;
+                while (read(l->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                    if (si.ssi_signo == SIGUSR1)
+                        lk_print_counters(l, stderr);
+                    else
+                        l->stop = true;
+                }
+                break;
+            }
+            case T_CTL:
+                lk_ctl_serve(l);
+                break;
+            }
+        }
+        send_due(l);
+        if (update_out(l) != 0) {
+            perror("linkem: epoll_ctl");
+            return -1;
+        }
+        if (arm_timer(l) != 0) {
+            perror("linkem: timerfd_settime");
+            return -1;
+        }
+    }
+    return 0;
+}
