@@ -48,8 +48,8 @@ static inline struct mptcp_opt h_dss_map(uint64_t dsn, uint32_t ssn, uint16_t le
 }
 
 /* Server side of an MP_CAPABLE handshake up to "fully established" (third ACK processed). */
-static inline int h_establish(struct mptcp_conn *c, struct mptcp_token_table *t, uint64_t key_b,
-                              bool csum)
+static inline int h_establish_keys(struct mptcp_conn *c, struct mptcp_token_table *t,
+                                   uint64_t key_a, uint64_t key_b, bool csum)
 {
     struct mptcp_opt_set syn;
     memset(&syn, 0, sizeof(syn));
@@ -61,7 +61,7 @@ static inline int h_establish(struct mptcp_conn *c, struct mptcp_token_table *t,
         return -2;
     struct mptcp_opt_set ack;
     memset(&ack, 0, sizeof(ack));
-    o = h_mpc(2, H_KEY_A, key_b, 0, csum);
+    o = h_mpc(2, key_a, key_b, 0, csum);
     h_set_one(&ack, &o);
     struct mptcp_seg seg = {.seq = H_IRS + 1, .tcp_flags = MPTCP_TCP_ACK, .opts = &ack};
     struct mptcp_rx_result r;
@@ -69,6 +69,12 @@ static inline int h_establish(struct mptcp_conn *c, struct mptcp_token_table *t,
     if (!(r.verdict & MPTCP_RX_SF_UP) || c->state != MPC_ESTABLISHED)
         return -3;
     return 0;
+}
+
+static inline int h_establish(struct mptcp_conn *c, struct mptcp_token_table *t, uint64_t key_b,
+                              bool csum)
+{
+    return h_establish_keys(c, t, H_KEY_A, key_b, csum);
 }
 
 /* Sends a data segment at relative subflow seq `rel` on sf with the given option set. */
