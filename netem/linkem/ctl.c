@@ -34,7 +34,7 @@ void lk_print_counters(const struct lk_link *l, FILE *f)
                 (unsigned long long)c->drop_down, (unsigned long long)c->drop_nomem,
                 (unsigned long long)c->duplicated, (unsigned long long)c->corrupted,
                 (unsigned long long)c->reordered, (unsigned long long)l->tx_err[d],
-                shp_qlen(&l->sh[d]), l->sh[d].down ? "down" : "up");
+                shp_qlen(&l->sh[d]) + (l->pending[d] != NULL), l->sh[d].down ? "down" : "up");
     }
     fflush(f);
 }

@@ -64,10 +64,12 @@ struct run {
     char ctl[128];
 };
 
+/* CLOCK_REALTIME: the clock of the kernel's SO_TIMESTAMPNS receive stamps, which are taken
+ * when linkem's send queues the frame, not when this (possibly descheduled) harness reads it. */
 static int64_t now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
@@ -105,8 +107,9 @@ static int bind_unix(const char *p)
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     snprintf(a.sun_path, sizeof(a.sun_path), "%s", p);
     unlink(p);
-    int sz = 8 << 20;
+    int sz = 8 << 20, one = 1;
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) != 0) {
         perror("lkh: bind");
@@ -162,10 +165,21 @@ static void drain_sock(struct run *r, int fd)
 {
     static uint8_t buf[70000];
     for (;;) {
-        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+        ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
         if (n < 0)
             return;
         int64_t t = now_ns();
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                struct timespec ts;
+                memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+                t = (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+            }
+        }
         if (r->nrx < (size_t)r->count * 3)
             parse_frame(r, buf, (size_t)n, t);
     }
@@ -260,14 +274,12 @@ static int do_run(struct run *r)
             if (t >= next)
                 break;
             struct pollfd p[2] = {{.fd = fh, .events = POLLIN}, {.fd = fg, .events = POLLIN}};
-            int ms = (int)((next - t) / MS);
-            if (poll(p, 2, ms) > 0) {
+            /* sleep, not spin: linkem shares the (possibly busy) cores with the harness */
+            struct timespec ts = {.tv_sec = (next - t) / 1000000000ll,
+                                  .tv_nsec = (next - t) % 1000000000ll};
+            if (ppoll(p, 2, &ts, NULL) > 0) {
                 drain_sock(r, fh);
                 drain_sock(r, fg);
-            }
-            if (ms == 0) {
-                while (now_ns() < next) {
-                }
             }
         }
         int d = r->dir == 2 ? (i & 1) : r->dir;
@@ -288,12 +300,27 @@ static int do_run(struct run *r)
         if (r->interval == 0)
             next = now_ns();
     }
-    int64_t end = now_ns() + r->drain;
-    while (now_ns() < end) {
+    /* wait at least r->drain, then until linkem reports both queues empty (a busy machine
+     * may leave it behind); bounded so a wedged linkem cannot hang the suite */
+    int64_t start = now_ns(), end = start + r->drain, give_up = end + 20000 * MS;
+    for (;;) {
         struct pollfd p[2] = {{.fd = fh, .events = POLLIN}, {.fd = fg, .events = POLLIN}};
         if (poll(p, 2, 10) > 0) {
             drain_sock(r, fh);
             drain_sock(r, fg);
+        }
+        int64_t t = now_ns();
+        if (t < end)
+            continue;
+        char st[4096];
+        if (t > give_up || ctl_cmd(r->ctl, "stats", st, sizeof(st)) != 0)
+            break;
+        const char *a = strstr(st, "queued="), *b = a ? strstr(a + 1, "queued=") : NULL;
+        if (a && b && atoi(a + 7) == 0 && atoi(b + 7) == 0) {
+            /* the last frames may still be in our socket */
+            drain_sock(r, fh);
+            drain_sock(r, fg);
+            break;
         }
     }
     kill(pid, SIGTERM);
@@ -444,7 +471,7 @@ static void check_dist(const char *name, const char *line, int64_t mu, int64_t s
 
 static void t_loss(void)
 {
-    struct run r = {.args = {"--set-down", "loss 10%"},
+    struct run r = {.args = {"--set-down", "loss 10% limit 100000"},
                     .dir = 0,
                     .count = 5000,
                     .interval = 100 * US,
@@ -468,7 +495,7 @@ static int cmp_rec(const void *a, const void *b)
 static void t_gilbert(void)
 {
     /* mean burst 1/r = 5, loss rate p/(p+r) = 2/22 */
-    struct run r = {.args = {"--set-down", "loss gemodel 2% 20% 100% 0%"},
+    struct run r = {.args = {"--set-down", "loss gemodel 2% 20% 100% 0% limit 100000"},
                     .dir = 0,
                     .count = 10000,
                     .interval = 50 * US,
@@ -549,7 +576,7 @@ static size_t inversions(const struct run *r)
 
 static void t_order(void)
 {
-    struct run r = {.args = {"--set-down", "delay 20ms 10ms"},
+    struct run r = {.args = {"--set-down", "delay 20ms 10ms limit 100000"},
                     .dir = 0,
                     .count = 1000,
                     .interval = 500 * US,
@@ -558,7 +585,7 @@ static void t_order(void)
     do_run(&r);
     size_t a = inversions(&r);
     free_run(&r);
-    struct run s = {.args = {"--set-down", "delay 20ms 10ms rate 100mbit"},
+    struct run s = {.args = {"--set-down", "delay 20ms 10ms rate 100mbit limit 100000"},
                     .dir = 0,
                     .count = 1000,
                     .interval = 500 * US,
@@ -573,7 +600,7 @@ static void t_order(void)
 
 static void t_dup_corrupt(void)
 {
-    struct run r = {.args = {"--set-down", "duplicate 10% corrupt 10%"},
+    struct run r = {.args = {"--set-down", "duplicate 10% corrupt 10% limit 100000"},
                     .dir = 0,
                     .count = 3000,
                     .interval = 100 * US,
@@ -597,7 +624,7 @@ static void t_dup_corrupt(void)
 
 static uint8_t *received_set(uint64_t seed)
 {
-    struct run r = {.args = {"--set-down", "loss 20% delay 1ms"},
+    struct run r = {.args = {"--set-down", "loss 20% delay 1ms limit 100000"},
                     .dir = 0,
                     .count = 2000,
                     .interval = 100 * US,
