@@ -7,8 +7,9 @@
 #define ARP_HRD_ETHER  1 /* RFC 826 "ar$hrd": Ethernet (IANA arp-parameters hardware type 1) */
 #define ARP_OP_REQUEST 1 /* RFC 826 "ar$op" */
 #define ARP_OP_REPLY   2
-#define ARP_RETRY_MS   1000 /* RFC 1122 section 2.3.2.1: at most one request per second per target \
-                             */
+#define ARP_RETRY_MS                                                                               \
+    1000 /* RFC 1122 section 2.3.2.1: at most one request per second per target                    \
+          */
 #define ARP_MAX_TRIES 3
 
 enum { ARP_FREE = 0, ARP_PENDING = 1, ARP_RESOLVED = 2 };

@@ -86,6 +86,35 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
     }
 }
 
+/* RFC 5827 early retransmit: with fewer than 4 segments outstanding and nothing new to send,
+ * the threshold drops to (outstanding segments - 1), else fewer than 3 dupacks could ever come. */
+static int dup_threshold(const struct tcp_pcb *pcb)
+{
+    uint32_t segs = (flight_size(pcb) + pcb->mss - 1) / pcb->mss;
+    bool unsent = SEQ_LT(pcb->snd_nxt, pcb->sb_seq + pcb->snd.len);
+    if (!unsent && segs < 4)
+        return segs > 1 ? (int)segs - 1 : 1;
+    return TCP_DUPACK_THRESH;
+}
+
+/* RFC 6675 section 4 IsLost(SND.UNA): SACKed bytes above it exceed (DupThresh - 1) * SMSS. */
+static bool sack_says_lost(const struct tcp_pcb *pcb)
+{
+    if (!pcb->sack_ok)
+        return false;
+    uint32_t sacked = 0;
+    for (int i = 0; i < pcb->n_peer_sack; i++) {
+        uint32_t l = pcb->peer_sack[i][0], r = pcb->peer_sack[i][1];
+        if (SEQ_LT(l, pcb->snd_una))
+            l = pcb->snd_una;
+        if (SEQ_GT(r, pcb->snd_max))
+            r = pcb->snd_max;
+        if (SEQ_LT(l, r))
+            sacked += r - l;
+    }
+    return sacked > (TCP_DUPACK_THRESH - 1) * pcb->mss;
+}
+
 void tcp_cc_dupack(struct tcp_pcb *pcb)
 {
     uint32_t mss = pcb->mss;
@@ -96,7 +125,7 @@ void tcp_cc_dupack(struct tcp_pcb *pcb)
         pcb->cwnd += mss;
         return;
     }
-    if (pcb->dupacks != TCP_DUPACK_THRESH)
+    if (pcb->dupacks < dup_threshold(pcb) && !sack_says_lost(pcb))
         return;
     /* RFC 6582 3.2 step 2: enter fast retransmit only if the ACK covers more than "recover". */
     if (!SEQ_GT(pcb->snd_una - 1, pcb->recover) && pcb->recover != pcb->iss)

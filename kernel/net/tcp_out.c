@@ -94,13 +94,19 @@ size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint8_t *opt)
     return n;
 }
 
-/* Builds and sends one segment: seq, flags, `len` payload bytes from the send ring. */
-static void tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
+/* Builds and sends one segment: seq, flags, up to `len` payload bytes from the send ring. Options
+ * beyond the timestamp (SACK blocks, extension) shrink the payload so the frame fits the MTU;
+ * returns the payload bytes actually sent (FIN is dropped from a shortened segment). */
+static uint32_t tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
 {
     uint8_t seg[NS_ETH_MTU - IPV4_HDR_MIN];
     uint8_t *opt = seg + TCP_HDR_MIN;
     size_t olen = tcp_build_options(pcb, flags, opt);
-    ASSERT(TCP_HDR_MIN + olen + len <= sizeof(seg), "segment larger than the MTU");
+    if (TCP_HDR_MIN + olen + len > sizeof(seg)) {
+        len = (uint32_t)(sizeof(seg) - TCP_HDR_MIN - olen);
+        flags &= (uint8_t) ~(TCP_FIN | TCP_PSH);
+        seg[13] = flags;
+    }
     put16(seg, pcb->lport);
     put16(seg + 2, pcb->rport);
     put32(seg + 4, seq);
@@ -134,11 +140,12 @@ static void tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
     }
     pcb->st->stats.tcp_tx++;
     (void)ns_ipv4_output(pcb->st, pcb->lip, pcb->rip, IPPROTO_TCP_, seg, tot);
+    return len;
 }
 
 void tcp_send_ack(struct tcp_pcb *pcb)
 {
-    tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK, 0);
+    (void)tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK, 0);
 }
 
 void tcp_send_rst(struct ns_stack *st, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
@@ -184,7 +191,7 @@ void tcp_retransmit_head(struct tcp_pcb *pcb)
     pcb->retransmits++;
     pcb->st->stats.tcp_retransmits++;
     pcb->rtt_timing = false; /* Karn's algorithm (RFC 6298 section 3) */
-    tcp_xmit(pcb, pcb->snd_una, flags, n);
+    (void)tcp_xmit(pcb, pcb->snd_una, flags, n);
 }
 
 void tcp_output(struct tcp_pcb *pcb)
@@ -197,7 +204,7 @@ void tcp_output(struct tcp_pcb *pcb)
                 pcb->retransmits++;
                 pcb->st->stats.tcp_retransmits++;
             }
-            tcp_xmit(pcb, pcb->iss, flags, 0);
+            (void)tcp_xmit(pcb, pcb->iss, flags, 0);
             pcb->snd_nxt = pcb->iss + 1;
             if (SEQ_GT(pcb->snd_nxt, pcb->snd_max))
                 pcb->snd_max = pcb->snd_nxt;
@@ -210,7 +217,11 @@ void tcp_output(struct tcp_pcb *pcb)
     for (;;) {
         uint32_t data_end = pcb->sb_seq + pcb->snd.len;
         uint32_t flight = pcb->snd_nxt - pcb->snd_una;
-        uint32_t wnd = pcb->snd_wnd < pcb->cwnd ? pcb->snd_wnd : pcb->cwnd;
+        /* RFC 3042 limited transmit: one extra segment for each of the first two dupacks. */
+        uint32_t cw = pcb->cwnd;
+        if (!pcb->in_recovery && pcb->dupacks > 0 && pcb->dupacks < TCP_DUPACK_THRESH)
+            cw += (uint32_t)pcb->dupacks * pcb->mss;
+        uint32_t wnd = pcb->snd_wnd < cw ? pcb->snd_wnd : cw;
         if (SEQ_LT(pcb->snd_nxt, data_end)) {
             uint32_t avail = data_end - pcb->snd_nxt;
             uint32_t usable = wnd > flight ? wnd - flight : 0;
@@ -239,11 +250,16 @@ void tcp_output(struct tcp_pcb *pcb)
                 pcb->rtt_seq = pcb->snd_nxt + n;
                 pcb->rtt_start_ns = ns_port_now_ns();
             }
-            tcp_xmit(pcb, pcb->snd_nxt, flags, n);
+            uint32_t sent = tcp_xmit(pcb, pcb->snd_nxt, flags, n);
             sent_ack = true;
-            pcb->snd_nxt += n + ((flags & TCP_FIN) ? 1 : 0);
+            if (sent < n) {
+                flags &= (uint8_t)~TCP_FIN;
+                if (pcb->rtt_timing && pcb->rtt_seq == pcb->snd_nxt + n)
+                    pcb->rtt_seq = pcb->snd_nxt + sent;
+            }
+            pcb->snd_nxt += sent + ((flags & TCP_FIN) ? 1 : 0);
         } else if (pcb->fin_queued && fin_state(pcb->state) && pcb->snd_nxt == data_end) {
-            tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK | TCP_FIN, 0);
+            (void)tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK | TCP_FIN, 0);
             sent_ack = true;
             pcb->snd_nxt++;
         } else {
@@ -266,7 +282,7 @@ void tcp_send_probe(struct tcp_pcb *pcb)
 {
     uint32_t data_end = pcb->sb_seq + pcb->snd.len;
     if (SEQ_LT(pcb->snd_una, data_end) && SEQ_GEQ(pcb->snd_una, pcb->sb_seq)) {
-        tcp_xmit(pcb, pcb->snd_una, TCP_ACK, 1);
+        (void)tcp_xmit(pcb, pcb->snd_una, TCP_ACK, 1);
         /* The probe byte counts as sent so that its ACK is acceptable. */
         if (SEQ_LEQ(pcb->snd_nxt, pcb->snd_una))
             pcb->snd_nxt = pcb->snd_una + 1;
