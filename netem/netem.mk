@@ -24,7 +24,7 @@ FUZZERS     += $(NE_FUZZERS)
 netem: $(NE_BINS)
 netem-tests: $(NE_BINS) $(NE_UNITS) $(NE_HARNESS) $(NE_FUZZERS)
 
-$(B)/linkem $(B)/netsync-shape $(B)/netsync-topo: $(B)/%: netem/bin/%.c $(NE_OBJS)
+$(NE_BINS): $(B)/%: netem/bin/%.c $(NE_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(NE_NL_CFLAGS) -Inetem -Inetem/linkem -o $@ $< $(NE_OBJS) $(NE_LDLIBS)
 

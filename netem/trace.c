@@ -81,7 +81,7 @@ int trace_load(const char *path, struct trace *t, char *err, size_t errlen)
     int rc = trace_parse(text, len, t, why, sizeof(why));
     free(text);
     if (rc != 0)
-        snprintf(err, errlen, "%s:%s", path, why + 4); /* "line N: r" -> "PATH:N: r" */
+        snprintf(err, errlen, "%s:%s", path, why + 5); /* "line N: r" -> "PATH:N: r" */
     return rc;
 }
 
