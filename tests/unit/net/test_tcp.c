@@ -1,0 +1,358 @@
+/* test_tcp.c: TCP state machine with a scripted peer: handshake options, data, delayed ACK,
+ * out-of-order reassembly with SACK, RTO retransmission, fast retransmit, FIN, TIME-WAIT. */
+#include <string.h>
+
+#include "harness.h"
+
+static struct tcp_pcb *lst;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct ns_config cfg;
+    ns_config_default(&cfg);
+    cfg.sndbuf = cfg.rcvbuf = 64 * 1024;
+    h_setup(&cfg);
+    int err = 1;
+    lst = ns_tcp_listen(h_stack(), 0, 7, 8, &err);
+    assert_non_null(lst);
+    assert_int_equal(err, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    h_teardown();
+    return 0;
+}
+
+static struct h_peer new_peer(uint16_t port)
+{
+    struct h_peer p = {.port = port, .dport = 7, .snd_nxt = 1000};
+    return p;
+}
+
+static void test_handshake_options(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40000);
+    struct h_seg syn = {.sport = 40000, .dport = 7, .seq = 1000, .flags = F_SYN, .wnd = 65535};
+    uint8_t o[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 5, 0, 0, 0, 0, 1, 3, 3, 7};
+    memcpy(syn.opt, o, 20);
+    syn.optlen = 20;
+    h_send_tcp(&syn, false);
+    struct h_seg sa;
+    assert_true(h_parse_tcp(h_last_tcp(), &sa));
+    assert_int_equal(sa.flags, F_SYN | F_ACK);
+    assert_int_equal(sa.ack, 1001);
+    const uint8_t *mss = h_find_opt(&sa, 2), *ws = h_find_opt(&sa, 3), *sp = h_find_opt(&sa, 4),
+                  *ts = h_find_opt(&sa, 8);
+    assert_non_null(mss);
+    assert_int_equal(mss[2] << 8 | mss[3], 1460);
+    assert_non_null(ws);
+    assert_int_equal(ws[2], 1); /* 65536-byte buffer: one bit past the 16-bit field */
+    assert_non_null(sp);
+    assert_non_null(ts);
+    assert_int_equal(ts[9], 5); /* TSecr echoes the peer's TSval */
+    assert_int_equal(sa.wnd, 65535);
+    assert_null(ns_tcp_accept(lst)); /* not established yet */
+    p.snd_nxt = 1001;
+    p.rcv_nxt = sa.seq + 1;
+    p.tsval = 5;
+    h_peer_send(&p, F_ACK, NULL, 0, true);
+    struct tcp_pcb *c = ns_tcp_accept(lst);
+    assert_non_null(c);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_ESTABLISHED);
+    assert_int_equal(in.mss, 1460 - 12);
+    assert_true(in.ts_ok);
+    assert_true(in.sack_ok);
+    assert_int_equal(in.snd_wscale, 7);
+    assert_int_equal(in.snd_wnd, 65535u << 7);
+}
+
+static void test_no_options_peer(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40001);
+    struct tcp_pcb *c = h_handshake(&p, lst, false);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    /* RFC 9293 3.7.1 default MSS; no WS/TS/SACK unless both sides offer them. */
+    assert_int_equal(in.mss, 536);
+    assert_false(in.ts_ok);
+    assert_false(in.sack_ok);
+    assert_int_equal(in.snd_wscale, 0);
+    assert_int_equal(in.rcv_wscale, 0);
+    struct h_seg s;
+    ns_tcp_send(c, "x", 1);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.optlen, 0);
+}
+
+static void test_data_and_delayed_ack(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40002);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    uint8_t buf[2000];
+    memset(buf, 'a', sizeof(buf));
+    h_peer_send(&p, F_ACK | F_PSH, buf, 100, true);
+    assert_int_equal(h_count_tcp(), 0); /* first segment: ACK delayed (RFC 1122 4.2.3.2) */
+    h_peer_send(&p, F_ACK | F_PSH, buf, 100, true);
+    assert_int_equal(h_count_tcp(), 1); /* second: ACK at once (RFC 5681 4.2) */
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.ack, p.snd_nxt);
+    h_clear_out();
+    h_peer_send(&p, F_ACK | F_PSH, buf, 50, true);
+    assert_int_equal(h_count_tcp(), 0);
+    h_advance_ms(h_stack()->cfg.delack_ms);
+    assert_int_equal(h_count_tcp(), 1);
+    assert_int_equal(h_stack()->stats.tcp_delayed_acks, 1);
+    long n = ns_tcp_recv(c, buf, sizeof(buf));
+    assert_int_equal(n, 250);
+    assert_int_equal(ns_tcp_recv(c, buf, sizeof(buf)), NS_EAGAIN);
+    /* Sending: one segment with the bytes, acking what we have. */
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, "hello", 5), 5);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.len, 5);
+    assert_memory_equal(s.data, "hello", 5);
+    assert_int_equal(s.ack, p.snd_nxt);
+    assert_true(s.flags & F_PSH);
+}
+
+static void test_out_of_order_reassembly(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40003);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    uint8_t a[300], b[300], d[300];
+    memset(a, 'A', 300), memset(b, 'B', 300), memset(d, 'D', 300);
+    uint32_t base = p.snd_nxt;
+    /* Third segment first, then the second: both held, SACKed, duplicate ACKs at once. */
+    p.snd_nxt = base + 600;
+    h_peer_send(&p, F_ACK, d, 300, true);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.ack, base);
+    const uint8_t *sack = h_find_opt(&s, 5);
+    assert_non_null(sack);
+    assert_int_equal(sack[1], 10);
+    uint32_t l = (uint32_t)sack[2] << 24 | (uint32_t)sack[3] << 16 | sack[4] << 8 | sack[5];
+    assert_int_equal(l, base + 600);
+    p.snd_nxt = base + 300;
+    h_peer_send(&p, F_ACK, b, 300, true);
+    assert_int_equal(ns_tcp_readable(c), 0);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.ooo_ranges, 1); /* merged into one range */
+    assert_int_equal(in.ooo_bytes, 600);
+    /* The hole fills: everything becomes readable, ACK jumps to the end at once. */
+    h_clear_out();
+    p.snd_nxt = base;
+    h_peer_send(&p, F_ACK, a, 300, true);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.ack, base + 900);
+    assert_null(h_find_opt(&s, 5));
+    uint8_t out[1000];
+    assert_int_equal(ns_tcp_recv(c, out, sizeof(out)), 900);
+    assert_memory_equal(out, a, 300);
+    assert_memory_equal(out + 300, b, 300);
+    assert_memory_equal(out + 600, d, 300);
+    assert_int_equal(h_stack()->stats.tcp_ooo_segments, 2);
+    /* A duplicate of old data is acknowledged and dropped. */
+    p.snd_nxt = base;
+    h_clear_out();
+    h_peer_send(&p, F_ACK, a, 300, true);
+    assert_int_equal(h_count_tcp(), 1);
+    assert_int_equal(ns_tcp_readable(c), 0);
+    assert_true(h_stack()->stats.tcp_dup_segments >= 1);
+}
+
+static void test_rto_retransmission_and_backoff(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40004);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, "data", 4), 4);
+    struct h_seg s1, s2;
+    assert_true(h_parse_tcp(h_last_tcp(), &s1));
+    /* RFC 6298 2.1: no RTT sample yet, RTO = 1 s. Nothing before it, the same bytes after. */
+    h_clear_out();
+    h_advance_ms(999);
+    assert_int_equal(h_count_tcp(), 0);
+    h_advance_ms(1);
+    assert_int_equal(h_count_tcp(), 1);
+    assert_true(h_parse_tcp(h_last_tcp(), &s2));
+    assert_int_equal(s2.seq, s1.seq);
+    assert_memory_equal(s2.data, "data", 4);
+    /* RFC 6298 5.5: the timer doubles. */
+    h_clear_out();
+    h_advance_ms(1999);
+    assert_int_equal(h_count_tcp(), 0);
+    h_advance_ms(1);
+    assert_int_equal(h_count_tcp(), 1);
+    assert_int_equal(h_stack()->stats.tcp_rto_expired, 2);
+    /* The ACK stops the timer. */
+    p.rcv_nxt = s1.seq + 4;
+    h_peer_send(&p, F_ACK, NULL, 0, true);
+    h_clear_out();
+    h_advance_ms(10000);
+    assert_int_equal(h_count_tcp(), 0);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.snd_una, s1.seq + 4);
+}
+
+static void test_rto_gives_up(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40005);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    ns_tcp_send(c, "zz", 2);
+    for (int i = 0; i < 40; i++)
+        h_advance_ms(60000);
+    assert_int_equal(ns_tcp_error(c), NS_ETIMEOUT);
+    assert_int_equal(ns_tcp_send(c, "z", 1), NS_ETIMEOUT);
+    ns_tcp_close(c);
+}
+
+static void test_fast_retransmit(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40006);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    uint8_t buf[6000];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)i;
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, buf, sizeof(buf)), (long)sizeof(buf));
+    int nseg = h_count_tcp();
+    assert_true(nseg >= 4); /* initial window (RFC 6928) lets all go */
+    struct h_seg first;
+    assert_true(h_parse_tcp(0, &first));
+    /* First segment lost: three duplicate ACKs bring it back before any timer. */
+    p.rcv_nxt = first.seq;
+    h_clear_out();
+    for (int i = 0; i < 3; i++)
+        h_peer_send(&p, F_ACK, NULL, 0, true);
+    assert_int_equal(h_stack()->stats.tcp_fast_retransmits, 1);
+    struct h_seg r;
+    assert_true(h_parse_tcp(h_last_tcp(), &r));
+    assert_int_equal(r.seq, first.seq);
+    assert_int_equal(r.len, first.len);
+    assert_memory_equal(r.data, buf, r.len);
+    /* Full ACK ends recovery. */
+    p.rcv_nxt = first.seq + sizeof(buf);
+    h_peer_send(&p, F_ACK, NULL, 0, true);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.snd_una, first.seq + sizeof(buf));
+    assert_true(in.cwnd >= in.mss);
+}
+
+static void test_passive_close(void **state)
+{
+    (void)state;
+    struct ns_stack *st = h_stack();
+    struct h_peer p = new_peer(40007);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    uint32_t npcbs = st->n_pcbs;
+    h_clear_out();
+    h_peer_send(&p, F_ACK | F_FIN, "bye", 3, true);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.ack, p.snd_nxt); /* FIN acknowledged at once */
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_CLOSE_WAIT);
+    char buf[8];
+    assert_int_equal(ns_tcp_recv(c, buf, sizeof(buf)), 3);
+    assert_int_equal(ns_tcp_recv(c, buf, sizeof(buf)), 0); /* end of stream */
+    h_clear_out();
+    ns_tcp_close(c);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_true(s.flags & F_FIN);
+    p.rcv_nxt = s.seq + 1;
+    h_peer_send(&p, F_ACK, NULL, 0, true);
+    ns_poll(st);
+    assert_int_equal(st->n_pcbs, npcbs - 1); /* LAST-ACK -> CLOSED -> freed */
+}
+
+static void test_active_close_time_wait(void **state)
+{
+    (void)state;
+    struct ns_stack *st = h_stack();
+    struct h_peer p = new_peer(40008);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    uint32_t npcbs = st->n_pcbs;
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, "abc", 3), 3);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    uint32_t data_seq = s.seq;
+    ns_tcp_close(c); /* FIN follows the data */
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_true(s.flags & F_FIN);
+    assert_int_equal(s.seq + s.len, data_seq + 3);
+    p.rcv_nxt = data_seq + 4;
+    h_peer_send(&p, F_ACK, NULL, 0, true); /* FIN-WAIT-2 */
+    h_clear_out();
+    h_peer_send(&p, F_ACK | F_FIN, NULL, 0, true); /* TIME-WAIT */
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.ack, p.snd_nxt);
+    /* A retransmitted FIN is acknowledged again in TIME-WAIT. */
+    h_clear_out();
+    p.snd_nxt--;
+    h_peer_send(&p, F_ACK | F_FIN, NULL, 0, true);
+    assert_int_equal(h_count_tcp(), 1);
+    h_advance_ms(2ull * st->cfg.msl_ms - 1);
+    assert_int_equal(st->n_pcbs, npcbs);
+    h_advance_ms(2);
+    assert_int_equal(st->n_pcbs, npcbs - 1);
+}
+
+static void test_simultaneous_close(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40009);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    ns_tcp_shutdown(c);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    /* The peer's FIN crosses ours: CLOSING, then TIME-WAIT on the ACK of our FIN. */
+    h_peer_send(&p, F_ACK | F_FIN, NULL, 0, true);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_CLOSING);
+    p.rcv_nxt = s.seq + 1;
+    h_peer_send(&p, F_ACK, NULL, 0, true);
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_TIME_WAIT);
+    ns_tcp_close(c);
+}
+
+int run_tcp_tests(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_handshake_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_options_peer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_and_delayed_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_order_reassembly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rto_retransmission_and_backoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rto_gives_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_retransmit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_passive_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_active_close_time_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_simultaneous_close, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("net-tcp", tests, NULL, NULL);
+}

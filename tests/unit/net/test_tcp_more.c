@@ -1,0 +1,440 @@
+/* test_tcp_more.c: TCP resets, window scaling, timestamps, malformed segments, backlog, many
+ * connections, zero-window probing, the extension hooks and the active open. */
+#include <string.h>
+
+#include "harness.h"
+
+static struct tcp_pcb *lst;
+
+static int setup_buf(uint32_t buf)
+{
+    struct ns_config cfg;
+    ns_config_default(&cfg);
+    cfg.sndbuf = cfg.rcvbuf = buf;
+    h_setup(&cfg);
+    lst = ns_tcp_listen(h_stack(), 0, 7, 4, NULL);
+    assert_non_null(lst);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return setup_buf(64 * 1024);
+}
+
+static int setup_big(void **state)
+{
+    (void)state;
+    return setup_buf(1024 * 1024);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    h_teardown();
+    return 0;
+}
+
+static struct h_peer new_peer(uint16_t port)
+{
+    struct h_peer p = {.port = port, .dport = 7, .snd_nxt = 5000};
+    return p;
+}
+
+static void test_rst_for_closed_port(void **state)
+{
+    (void)state;
+    struct h_peer p = {.port = 1234, .dport = 99, .snd_nxt = 77};
+    h_peer_send(&p, F_SYN, NULL, 0, false);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    /* RFC 9293 3.10.7.1: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+    assert_int_equal(s.flags, F_RST | F_ACK);
+    assert_int_equal(s.ack, 78);
+    assert_int_equal(h_stack()->stats.tcp_drop_no_socket, 1);
+    /* No RST answers a RST. */
+    h_clear_out();
+    h_peer_send(&p, F_RST, NULL, 0, false);
+    assert_int_equal(h_n_out, 0);
+}
+
+static void test_rst_exact_and_challenge(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41000);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    /* RFC 5961 3.2: in window but not exact -> challenge ACK, connection survives. */
+    p.snd_nxt += 100;
+    h_peer_send(&p, F_RST, NULL, 0, false);
+    assert_int_equal(h_count_tcp(), 1);
+    assert_int_equal(ns_tcp_error(c), 0);
+    /* A SYN on an established connection -> challenge ACK too (RFC 5961 4.2). */
+    h_clear_out();
+    h_peer_send(&p, F_SYN, NULL, 0, false);
+    assert_int_equal(h_count_tcp(), 1);
+    p.snd_nxt -= 101;
+    h_peer_send(&p, F_RST, NULL, 0, false);
+    assert_int_equal(ns_tcp_error(c), NS_ERESET);
+    char b[4];
+    assert_int_equal(ns_tcp_recv(c, b, 4), NS_ERESET);
+    ns_tcp_close(c);
+}
+
+static void test_window_scaling(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41001);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    /* 1 MiB buffer: shift 5 makes 65535 << 5 >= 1 MiB (RFC 7323 2.3). */
+    assert_int_equal(in.rcv_wscale, 5);
+    h_clear_out();
+    uint8_t d[1000] = {0};
+    h_peer_send(&p, F_ACK, d, 1000, true);
+    h_peer_send(&p, F_ACK, d, 1000, true);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    uint32_t wnd = (uint32_t)s.wnd << 5;
+    assert_true(wnd <= 1024 * 1024 - 2000);
+    assert_true(wnd > 1024 * 1024 - 2000 - 32);
+    /* The peer's window is scaled by its shift (7). */
+    p.rcv_nxt = in.snd_nxt;
+    struct h_seg w = {
+        .sport = p.port, .dport = 7, .seq = p.snd_nxt, .ack = p.rcv_nxt, .flags = F_ACK, .wnd = 10};
+    h_send_tcp(&w, false);
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.snd_wnd, 10u << 7);
+}
+
+static void test_timestamps_rtt(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41002);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    ns_tcp_send(c, "x", 1);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    const uint8_t *ts = h_find_opt(&s, 8);
+    assert_non_null(ts);
+    uint32_t tsval = (uint32_t)ts[2] << 24 | (uint32_t)ts[3] << 16 | ts[4] << 8 | ts[5];
+    uint32_t tsecr = (uint32_t)ts[6] << 24 | (uint32_t)ts[7] << 16 | ts[8] << 8 | ts[9];
+    assert_int_equal(tsecr, p.tsval); /* TS.Recent from the peer's last segment */
+    /* The ACK echoes our TSval 30 ms later: RTT sample 30 ms (RFC 7323 4.1). */
+    h_now_ns += 30 * 1000000ull;
+    struct h_seg a = {.sport = p.port,
+                      .dport = 7,
+                      .seq = p.snd_nxt,
+                      .ack = s.seq + 1,
+                      .flags = F_ACK,
+                      .wnd = 1000};
+    uint8_t o[12] = {1, 1, 8, 10, 0, 0, 0, 9};
+    o[8] = (uint8_t)(tsval >> 24), o[9] = (uint8_t)(tsval >> 16), o[10] = (uint8_t)(tsval >> 8);
+    o[11] = (uint8_t)tsval;
+    memcpy(a.opt, o, 12);
+    a.optlen = 12;
+    h_send_tcp(&a, false);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.srtt_us, 30000);
+    assert_int_equal(in.rttvar_us, 15000);
+    /* RFC 6298: RTO = SRTT + 4 RTTVAR = 90 ms, raised to the 200 ms floor. */
+    assert_int_equal(in.rto_ms, 200);
+    /* PAWS (RFC 7323 5): an older timestamp is dropped with an ACK. */
+    h_clear_out();
+    p.tsval = 0;
+    uint64_t dup = h_stack()->stats.tcp_dup_segments;
+    h_peer_send(&p, F_ACK, "old", 3, true);
+    assert_int_equal(ns_tcp_readable(c), 0);
+    assert_int_equal(h_stack()->stats.tcp_dup_segments, dup + 1);
+}
+
+static void test_malformed_segments(void **state)
+{
+    (void)state;
+    struct ns_stack *st = h_stack();
+    struct h_peer p = new_peer(41003);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    struct h_seg s = {.sport = p.port,
+                      .dport = 7,
+                      .seq = p.snd_nxt,
+                      .ack = p.rcv_nxt,
+                      .flags = F_ACK,
+                      .wnd = 1000,
+                      .len = 4};
+    memcpy(s.data, "evil", 4);
+    h_send_tcp(&s, true); /* bad checksum */
+    /* Option length running past the header; zero-length option; bad SACK length. */
+    uint8_t bad1[4] = {8, 12, 0, 0}, bad2[4] = {5, 0, 1, 1}, bad3[8] = {1, 1, 5, 7, 0, 0, 0, 0};
+    memcpy(s.opt, bad1, 4), s.optlen = 4;
+    h_send_tcp(&s, false);
+    memcpy(s.opt, bad2, 4);
+    h_send_tcp(&s, false);
+    memcpy(s.opt, bad3, 8), s.optlen = 8;
+    h_send_tcp(&s, false);
+    /* SYN+FIN nonsense. */
+    s.optlen = 0;
+    s.flags = F_SYN | F_FIN;
+    h_send_tcp(&s, false);
+    /* Data offset below 5 words: built by hand. */
+    uint8_t t[20] = {0};
+    t[0] = (uint8_t)(p.port >> 8), t[1] = (uint8_t)p.port, t[3] = 7, t[12] = 0x30, t[13] = 0x10;
+    uint32_t sum = 0x0a01u + 0x0001u + 0x0a01u + 0x0002u + 6 + 20;
+    uint16_t cs = h_csum(t, 20, sum);
+    t[16] = (uint8_t)(cs >> 8), t[17] = (uint8_t)cs;
+    h_send_ip(H_PEER_IP, H_STACK_IP, 6, t, 20);
+    h_send_ip(H_PEER_IP, H_STACK_IP, 6, t, 12); /* shorter than a header */
+    assert_int_equal(st->stats.tcp_drop_checksum, 1);
+    assert_int_equal(st->stats.tcp_drop_bad_option, 3);
+    assert_int_equal(st->stats.tcp_drop_flags, 1);
+    assert_int_equal(st->stats.tcp_drop_offset, 1);
+    assert_int_equal(st->stats.tcp_drop_short, 1);
+    assert_int_equal(ns_tcp_readable(c), 0);
+    /* And the connection still works. */
+    h_peer_send(&p, F_ACK, "good", 4, true);
+    char b[8];
+    assert_int_equal(ns_tcp_recv(c, b, 8), 4);
+    assert_memory_equal(b, "good", 4);
+}
+
+static void test_backlog_limit(void **state)
+{
+    (void)state;
+    struct ns_stack *st = h_stack();
+    /* Backlog 4: four half-open connections fill it; the fifth SYN is dropped silently. */
+    for (int i = 0; i < 5; i++) {
+        struct h_peer p = new_peer((uint16_t)(42000 + i));
+        h_peer_send(&p, F_SYN, NULL, 0, false);
+    }
+    assert_int_equal(st->stats.tcp_drop_backlog, 1);
+    assert_int_equal(h_count_tcp(), 4);
+    /* SYN-ACK retransmission, then giving up frees them (syn_retries). */
+    for (int i = 0; i < 12; i++)
+        h_advance_ms(60000);
+    assert_int_equal(st->n_pcbs, 1); /* only the listener */
+}
+
+static void test_many_connections(void **state)
+{
+    (void)state;
+    struct ns_stack *st = h_stack();
+    ns_tcp_close(lst);
+    lst = ns_tcp_listen(st, 0, 7, 128, NULL);
+    assert_non_null(lst);
+    struct h_peer peers[100];
+    struct tcp_pcb *socks[100];
+    for (int i = 0; i < 100; i++) {
+        peers[i] = new_peer((uint16_t)(43000 + i));
+        socks[i] = h_handshake(&peers[i], lst, i % 2 == 0);
+    }
+    for (int i = 0; i < 100; i++) {
+        char msg[16] = "conn-";
+        msg[5] = (char)('0' + i / 10), msg[6] = (char)('0' + i % 10);
+        h_peer_send(&peers[i], F_ACK, msg, 7, i % 2 == 0);
+    }
+    for (int i = 99; i >= 0; i--) {
+        char b[16] = {0};
+        assert_int_equal(ns_tcp_recv(socks[i], b, sizeof(b)), 7);
+        assert_int_equal(b[5], '0' + i / 10);
+        assert_int_equal(b[6], '0' + i % 10);
+        ns_tcp_abort(socks[i]);
+    }
+    ns_poll(st);
+    assert_int_equal(st->n_pcbs, 1);
+}
+
+static void test_zero_window_probe(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41004);
+    struct tcp_pcb *c = h_handshake(&p, lst, false);
+    /* The peer closes its window: nothing may go out but a probe from the persist timer. */
+    struct h_seg z = {
+        .sport = p.port, .dport = 7, .seq = p.snd_nxt, .ack = p.rcv_nxt, .flags = F_ACK, .wnd = 0};
+    h_send_tcp(&z, false);
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, "blocked", 7), 7);
+    assert_int_equal(h_count_tcp(), 0);
+    h_advance_ms(1000);
+    assert_int_equal(h_count_tcp(), 1);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.len, 1);
+    assert_int_equal(s.data[0], 'b');
+    /* The window opens: the rest follows. */
+    h_clear_out();
+    z.ack = p.rcv_nxt + 1;
+    z.wnd = 1000;
+    h_send_tcp(&z, false);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.len, 6);
+    assert_memory_equal(s.data, "locked", 6);
+}
+
+static void test_close_with_unread_data_resets(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41005);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_peer_send(&p, F_ACK, "unread", 6, true);
+    h_clear_out();
+    ns_tcp_close(c);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_true(s.flags & F_RST); /* RFC 2525 2.17 */
+}
+
+/* --- extension hooks ------------------------------------------------------------------------ */
+static int hook_syn, hook_est, hook_seg, hook_closed;
+static size_t hook_bytes;
+static uint8_t hook_ext_kind_len;
+
+static int x_syn(void *arg, struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
+{
+    assert_ptr_equal(arg, &hook_syn);
+    hook_syn++;
+    if (o->n_ext == 1)
+        hook_ext_kind_len = o->ext[0].len;
+    ns_tcp_set_ext_ctx(pcb, &hook_est);
+    return 0;
+}
+
+static void x_est(struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
+{
+    (void)o;
+    assert_ptr_equal(ns_tcp_ext_ctx(pcb), &hook_est);
+    hook_est++;
+}
+
+static void x_seg(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t seq, const uint8_t *d,
+                  size_t len)
+{
+    (void)pcb, (void)o, (void)seq, (void)d, (void)len;
+    hook_seg++;
+}
+
+static bool x_deliver(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *d, size_t len)
+{
+    (void)pcb, (void)seq, (void)d;
+    hook_bytes += len;
+    return true;
+}
+
+static size_t x_opts(struct tcp_pcb *pcb, uint8_t flags, uint8_t *buf, size_t space)
+{
+    (void)pcb;
+    if (!(flags & F_SYN) || space < 12)
+        return 0;
+    /* A 12-byte kind-30 option, as MP_CAPABLE in a SYN-ACK (RFC 8684 3.1). */
+    memset(buf, 0, 12);
+    buf[0] = 30, buf[1] = 12, buf[2] = 0x01, buf[3] = 0x81;
+    return 12;
+}
+
+static void x_closed(struct tcp_pcb *pcb, int err)
+{
+    (void)pcb, (void)err;
+    hook_closed++;
+}
+
+static const struct ns_tcp_ext_ops xops = {x_syn, x_est, x_seg, x_deliver, x_opts, x_closed};
+
+static void test_extension_hooks(void **state)
+{
+    (void)state;
+    ns_tcp_set_ext(lst, &xops, &hook_syn);
+    hook_syn = hook_est = hook_seg = hook_closed = 0;
+    hook_bytes = 0;
+    struct h_seg syn = {.sport = 41006, .dport = 7, .seq = 1, .flags = F_SYN, .wnd = 65535};
+    uint8_t o[20] = {2, 4, 0x05, 0xb4, 30, 4, 0x01, 0x81, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0};
+    memcpy(syn.opt, o, 20);
+    syn.optlen = 20;
+    h_send_tcp(&syn, false);
+    assert_int_equal(hook_syn, 1);
+    assert_int_equal(hook_ext_kind_len, 4);
+    struct h_seg sa;
+    assert_true(h_parse_tcp(h_last_tcp(), &sa));
+    const uint8_t *mp = h_find_opt(&sa, 30);
+    assert_non_null(mp);
+    assert_int_equal(mp[1], 12);
+    assert_true(sa.optlen <= 40);
+    struct h_peer p = {.port = 41006, .dport = 7, .snd_nxt = 2, .rcv_nxt = sa.seq + 1};
+    h_peer_send(&p, F_ACK, NULL, 0, false);
+    assert_int_equal(hook_est, 1);
+    struct tcp_pcb *c = ns_tcp_accept(lst);
+    assert_non_null(c);
+    /* Payload goes to the layer above, not the socket buffer. */
+    h_peer_send(&p, F_ACK, "mptcp-data", 10, false);
+    assert_int_equal(hook_seg, 1);
+    assert_int_equal(hook_bytes, 10);
+    assert_int_equal(ns_tcp_readable(c), 0);
+    ns_tcp_abort(c);
+    assert_int_equal(hook_closed, 1);
+}
+
+static void conn_cb(void *arg, struct tcp_pcb *s, unsigned ev)
+{
+    (void)s;
+    *(unsigned *)arg |= ev;
+}
+
+static void test_active_open(void **state)
+{
+    (void)state;
+    int err = 1;
+    struct tcp_pcb *c = ns_tcp_connect(h_stack(), H_PEER_IP, 8080, &err);
+    assert_non_null(c);
+    assert_int_equal(err, 0);
+    unsigned ev = 0;
+    ns_tcp_set_callback(c, conn_cb, &ev);
+    struct h_seg syn;
+    assert_true(h_parse_tcp(h_last_tcp(), &syn));
+    assert_int_equal(syn.flags, F_SYN);
+    assert_int_equal(syn.dport, 8080);
+    assert_non_null(h_find_opt(&syn, 2));
+    assert_non_null(h_find_opt(&syn, 3));
+    assert_non_null(h_find_opt(&syn, 4));
+    struct h_seg sa = {.sport = 8080,
+                       .dport = syn.sport,
+                       .seq = 900,
+                       .ack = syn.seq + 1,
+                       .flags = F_SYN | F_ACK,
+                       .wnd = 30000};
+    uint8_t o[4] = {2, 4, 0x02, 0x00}; /* MSS 512, nothing else */
+    memcpy(sa.opt, o, 4);
+    sa.optlen = 4;
+    h_clear_out();
+    h_send_tcp(&sa, false);
+    assert_true(ev & NS_EV_CONN);
+    struct h_seg a;
+    assert_true(h_parse_tcp(h_last_tcp(), &a));
+    assert_int_equal(a.flags, F_ACK);
+    assert_int_equal(a.ack, 901);
+    assert_int_equal(a.optlen, 0); /* the peer did not agree to TS */
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_ESTABLISHED);
+    assert_int_equal(in.mss, 512);
+    ns_tcp_abort(c);
+}
+
+int run_tcp_more_tests(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rst_for_closed_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rst_exact_and_challenge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window_scaling, setup_big, teardown),
+        cmocka_unit_test_setup_teardown(test_timestamps_rtt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_segments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backlog_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zero_window_probe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_with_unread_data_resets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extension_hooks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_active_open, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
+}
