@@ -11,7 +11,7 @@ ALL_TARGETS :=
 TEST_DEPS :=
 BENCH_DEPS :=
 FUZZERS :=
-FRAGMENTS := $(sort $(wildcard kernel/*.mk kernel/*/*.mk hostgen/*.mk netem/*.mk tests/*.mk))
+FRAGMENTS := $(sort $(wildcard kernel/*.mk kernel/*/*.mk hostgen/*.mk netem/*.mk tools/*.mk tests/*.mk))
 include $(FRAGMENTS)
 
 .PHONY: all deps test bench fuzz bed clean help
