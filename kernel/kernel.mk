@@ -5,7 +5,7 @@ K_ISO    := $(B)/netsync.iso
 # Only kernel/lib/*.c, never its subdirectories (crypto/, proto/ belong to other parts and may be
 # mid-change); other parts add their guest objects with K_EXTRA_OBJS (see docs/kernel.md).
 K_CSRCS  := $(sort $(wildcard kernel/arch/*.c kernel/core/*.c kernel/mm/*.c kernel/dev/*.c \
-                              kernel/test/*.c kernel/lib/*.c))
+                              kernel/test/*.c kernel/bench/*.c kernel/lib/*.c))
 K_ASRCS  := $(sort $(wildcard kernel/arch/*.asm))
 K_OBJS   := $(patsubst %.c,$(K_B)/%.o,$(K_CSRCS)) $(patsubst %.asm,$(K_B)/%.o,$(K_ASRCS))
 K_EXTRA_OBJS ?=

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # guest.sh: boots NetSync-OS in QEMU with a command line and options; exits with the guest's decoded status.
 # Usage: scripts/guest.sh [--cmdline STR] [--accel auto|kvm|tcg] [--timeout S] [--serial1 FILE]
-#          [--serial2 FILE] [--iso] [--mem MiB] [--elf FILE] [--debug] [-- extra QEMU args...]
+#          [--serial2 FILE] [--iso] [--mem MiB] [--elf FILE] [--until REGEX] [--debug]
+#          [-- extra QEMU args...]
+# --until REGEX stops the guest as soon as a COM1 line matches (e.g. '^READY') and exits 0.
 # Exit status: 0 guest passed/shut down cleanly (isa-debug-exit 0x10 -> QEMU 33), 1 self-tests
 # failed (0x11 -> 35), 2 kernel panic (0x12 -> 37), 3 unexpected CPU exception (0x13 -> 39),
 # 124 timeout, 125 QEMU/usage error, 126 QEMU ended without the exit device (e.g. triple fault).
 set -u
 cd "$(dirname "$0")/.." || exit 125
 
-cmdline="" accel=auto tmo=60 s1="" s2="" iso=0 mem=128 elf=build/netsync.elf debug=0 extra=()
+cmdline="" accel=auto tmo=60 s1="" s2="" iso=0 mem=128 elf=build/netsync.elf debug=0 until="" extra=()
 die() { echo "guest.sh: $*" >&2; exit 125; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -19,6 +21,7 @@ while [ $# -gt 0 ]; do
     --serial2) [ $# -ge 2 ] || die "--serial2 needs a file"; s2=$2; shift 2 ;;
     --mem) [ $# -ge 2 ] || die "--mem needs a value"; mem=$2; shift 2 ;;
     --elf) [ $# -ge 2 ] || die "--elf needs a file"; elf=$2; shift 2 ;;
+    --until) [ $# -ge 2 ] || die "--until needs a regex"; until=$2; shift 2 ;;
     --iso) iso=1; shift ;;
     --debug) debug=1; shift ;;
     --) shift; extra=("$@"); break ;;
@@ -51,7 +54,10 @@ trap 'exit 130' INT TERM
 
 args=(-accel "$accel" -m "$mem" -display none -no-reboot -nodefaults
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
-args+=(-serial "${s1:+file:$s1}${s1:-stdio}" -serial "${s2:+file:$s2}${s2:-null}")
+# --until watches COM1, so it needs COM1 in a file: a private one when none was given.
+if [ -n "$until" ] && [ -z "$s1" ]; then s1=$tmpdir/com1.log; fi
+if [ -n "$s1" ]; then : > "$s1" || die "cannot write $s1"; args+=(-serial "file:$s1"); else args+=(-serial stdio); fi
+if [ -n "$s2" ]; then args+=(-serial "file:$s2"); else args+=(-serial null); fi
 if [ "$iso" = 1 ]; then
   # GRUB reads the command line from grub.cfg: a non-default line needs its own image.
   if [ -n "$cmdline" ]; then
@@ -87,8 +93,25 @@ if [ "$debug" = 1 ]; then
   exit 0
 fi
 
-timeout --kill-after=5 "$tmo" qemu-system-i386 "${args[@]}"
-rc=$?
+if [ -n "$until" ]; then
+  timeout --kill-after=5 "$tmo" qemu-system-i386 "${args[@]}" </dev/null &
+  qpid=$!
+  while kill -0 "$qpid" 2>/dev/null; do
+    if grep -qE "$until" "$s1" 2>/dev/null; then
+      kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null; qpid=""
+      echo "guest.sh: COM1 matched '$until'; guest stopped" >&2
+      exit 0
+    fi
+    sleep 0.02
+  done
+  wait "$qpid"
+  rc=$?
+  qpid=""
+  grep -qE "$until" "$s1" 2>/dev/null && { echo "guest.sh: COM1 matched '$until'" >&2; exit 0; }
+else
+  timeout --kill-after=5 "$tmo" qemu-system-i386 "${args[@]}"
+  rc=$?
+fi
 case $rc in
   33) st=0; what=pass ;;
   35) st=1; what="self-tests failed" ;;

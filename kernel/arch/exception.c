@@ -79,9 +79,9 @@ static void print_thread(void)
 static void print_pf(uint32_t err, uint32_t cr2)
 {
     kprintf("  CR2 %08x: %s %s in %s mode%s%s\n", cr2,
-            (err & 1) ? "protection violation" : "page not present", (err & 2) ? "on write" : "on read",
-            (err & 4) ? "user" : "kernel", (err & 8) ? ", reserved bit set" : "",
-            (err & 16) ? ", instruction fetch" : "");
+            (err & 1) ? "protection violation" : "page not present",
+            (err & 2) ? "on write" : "on read", (err & 4) ? "user" : "kernel",
+            (err & 8) ? ", reserved bit set" : "", (err & 16) ? ", instruction fetch" : "");
     if (cr2 < 4096)
         kprintf("  NULL pointer dereference (address %08x is in the unmapped page 0)\n", cr2);
     struct thread *t = thread_current();

@@ -23,7 +23,7 @@ struct tss df_tss __attribute__((aligned(128)));
 static uint8_t df_stack[8192] __attribute__((aligned(16)));
 
 extern void gdt_load(const struct gdt_ptr *p, uint16_t tss_sel); /* arch/gdt_load.asm */
-extern void df_task_entry(void);                                  /* arch/isr.asm */
+extern void df_task_entry(void);                                 /* arch/isr.asm */
 
 static void set_entry(int i, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {

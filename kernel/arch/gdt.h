@@ -1,4 +1,5 @@
-/* gdt.h: segment selectors and the two TSSs (main task; double-fault task reached by a task gate). */
+/* gdt.h: segment selectors and the two TSSs (main task; double-fault task reached by a task gate).
+ */
 #ifndef NETSYNC_GDT_H
 #define NETSYNC_GDT_H
 #include <stdint.h>

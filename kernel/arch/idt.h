@@ -5,8 +5,8 @@
 
 /* Vector assignments: 0-31 CPU exceptions (fixed by the architecture), the PIC remapped to
    32-47, the LAPIC timer and spurious vectors above. */
-#define VEC_IRQ0          32
-#define VEC_LAPIC_TIMER   64
+#define VEC_IRQ0           32
+#define VEC_LAPIC_TIMER    64
 #define VEC_LAPIC_SPURIOUS 255
 
 /* Stack layout built by isr_common (lowest address first). */

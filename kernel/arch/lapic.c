@@ -7,21 +7,21 @@
 #include "mm/paging.h"
 
 /* Register offsets, Intel SDM Vol. 3 Table 10-1. */
-#define LAPIC_ID      0x020
-#define LAPIC_EOI     0x0B0
-#define LAPIC_SVR     0x0F0
-#define LAPIC_LVT_TMR 0x320
-#define LAPIC_LINT0   0x350
-#define LAPIC_LINT1   0x360
-#define LAPIC_LVT_ERR 0x370
+#define LAPIC_ID       0x020
+#define LAPIC_EOI      0x0B0
+#define LAPIC_SVR      0x0F0
+#define LAPIC_LVT_TMR  0x320
+#define LAPIC_LINT0    0x350
+#define LAPIC_LINT1    0x360
+#define LAPIC_LVT_ERR  0x370
 #define LAPIC_TMR_INIT 0x380
 #define LAPIC_TMR_CUR  0x390
 #define LAPIC_TMR_DIV  0x3E0
 /* LVT bits, SDM §10.5.1: bit 16 mask; delivery mode ExtINT = 111b, NMI = 100b in bits 8-10. */
-#define LVT_MASKED  (1u << 16)
-#define LVT_EXTINT  (7u << 8)
-#define LVT_NMI     (4u << 8)
-#define SVR_ENABLE  (1u << 8)
+#define LVT_MASKED (1u << 16)
+#define LVT_EXTINT (7u << 8)
+#define LVT_NMI    (4u << 8)
+#define SVR_ENABLE (1u << 8)
 /* Divide configuration 1011b = divide by 1 (SDM Figure 10-10): finest granularity. */
 #define TMR_DIV_1 0x0B
 /* CPUID.01H:EDX bit 9 = APIC on chip; IA32_APIC_BASE MSR 0x1B, bit 11 = global enable. */
@@ -110,6 +110,16 @@ void lapic_timer_oneshot(uint64_t ns)
 void lapic_timer_stop(void)
 {
     wr(LAPIC_TMR_INIT, 0);
+}
+
+uint32_t lapic_timer_remaining(void)
+{
+    return rd(LAPIC_TMR_CUR);
+}
+
+uint64_t lapic_timer_hz(void)
+{
+    return counts_per_sec;
 }
 
 void lapic_eoi(void)

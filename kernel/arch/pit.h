@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 /* 8254 input clock: 1.193182 MHz (IBM PC/AT technical reference). */
-#define PIT_HZ 1193182u
+#define PIT_HZ  1193182u
 #define PIT_IRQ 0
 
 /* Starts channel 0 as a rate generator at hz interrupts per second (returns the actual rate). */

@@ -22,6 +22,8 @@ struct kparam {
 /* Copies the line (the bootloader's memory is reused later), then applies every word.
    Returns the number of unknown keys plus bad values (each already reported on COM1). */
 int cmdline_apply(const char *line);
+/* Applies the words of line[0..n) without copying it; returns unknown keys + bad values. */
+int cmdline_apply_words(const char *line, size_t n);
 /* The copied command line, for the boot log and the manifest. */
 const char *cmdline_get(void);
 /* Errors found by cmdline_apply (unknown keys + bad values). */

@@ -15,8 +15,8 @@
 #define IPC_ETIMEOUT (-3)
 
 struct ipc_msg {
-    uint32_t label; /* the protocol's operation code, free for services to define */
-    uint32_t len;   /* bytes used in data */
+    uint32_t label;  /* the protocol's operation code, free for services to define */
+    uint32_t len;    /* bytes used in data */
     uint32_t sender; /* filled in by the kernel: the sending thread's id */
     uint8_t data[IPC_MSG_MAX];
 };

@@ -65,16 +65,42 @@ void ktest_note(const char *fmt, ...)
     kprintf("\n");
 }
 
+/* The table in source order: files stay in link order, tests inside a file sort by line. */
+#define KTEST_MAX 512
+static const struct ktest *ordered[KTEST_MAX];
+
+static int order_tests(void)
+{
+    /* The table spans two linker symbols: count through integers. */
+    size_t total = ((uintptr_t)__ktests_end - (uintptr_t)__ktests_start) / sizeof(struct ktest);
+    ASSERT(total <= KTEST_MAX, "more self-tests than KTEST_MAX");
+    int n = 0;
+    for (size_t i = 0; i < total; i++)
+        ordered[n++] = &__ktests_start[i];
+    for (int i = 1; i < n; i++) {
+        for (int j = i; j > 0 && ordered[j]->file == ordered[j - 1]->file &&
+                        ordered[j]->line < ordered[j - 1]->line;
+             j--) {
+            const struct ktest *x = ordered[j];
+            ordered[j] = ordered[j - 1];
+            ordered[j - 1] = x;
+        }
+    }
+    return n;
+}
+
 void ktest_run_all(const char *flt)
 {
+    int count = order_tests();
     int total = 0;
-    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
-        if (flt == NULL || strcmp(flt, t->suite) == 0)
+    for (int i = 0; i < count; i++) {
+        if (flt == NULL || strcmp(flt, ordered[i]->suite) == 0)
             total++;
     }
     kprintf("KTAP version 1\n1..%d\n", total);
     int n = 0, passed = 0, failed = 0;
-    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+    for (int i = 0; i < count; i++) {
+        const struct ktest *t = ordered[i];
         if (flt != NULL && strcmp(flt, t->suite) != 0)
             continue;
         n++;

@@ -7,6 +7,8 @@ struct ktest {
     const char *suite;
     const char *name;
     void (*fn)(void);
+    const char *file;
+    int line; /* tests run in file link order, then source order (gcc emits them reversed) */
 };
 
 /* Defines and registers a test: KTEST(pmm, alloc_free) { KEXPECT(...); }
@@ -14,8 +16,8 @@ struct ktest {
 #define KTEST(suite, name)                                                                         \
     static void ktest_fn_##suite##_##name(void);                                                   \
     static const struct ktest ktest_rec_##suite##_##name                                           \
-        __attribute__((used, section(".ktests"), aligned(4))) = {#suite, #name,                    \
-                                                                 ktest_fn_##suite##_##name};       \
+        __attribute__((used, section(".ktests"), aligned(4))) = {                                  \
+            #suite, #name, ktest_fn_##suite##_##name, __FILE__, __LINE__};                         \
     static void ktest_fn_##suite##_##name(void)
 
 /* Non-fatal checks: a failed one prints a "# ..." diagnostic and marks the test failed. */

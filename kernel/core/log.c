@@ -1,4 +1,5 @@
-/* log.c: formats log lines and writes them to COM1 with interrupts off, so lines never interleave. */
+/* log.c: formats log lines and writes them to COM1 with interrupts off, so lines never interleave.
+ */
 #include "core/log.h"
 #include "arch/io.h"
 #include "core/clock.h"

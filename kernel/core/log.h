@@ -5,7 +5,8 @@
 
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
-/* "[   12.345678] I sched: message" ; the timestamp is the monotonic clock (0 before TSC calibration). */
+/* "[   12.345678] I sched: message" ; the timestamp is the monotonic clock (0 before TSC
+ * calibration). */
 void klog(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Raw text, no prefix: test result lines and reports that parsers match at line start. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

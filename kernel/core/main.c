@@ -35,15 +35,21 @@ struct mb_info {
 
 extern char _kernel_start[], _kernel_end[];
 extern bool panic_exits_qemu;
+bool kbench_enabled(void); /* bench/kbench.c */
+void crash_maybe(void);    /* test/crash.c */
+void kbench_run(void);
 
 /* What the first thread does once the kernel is up: self-tests, or (later issues) services. */
 static void init_thread(void *arg)
 {
     (void)arg;
-    kprintf("READY netsync tsc_hz=%llu sched=%s threads=%u\n",
-            (unsigned long long)clock_tsc_hz(), sched_policy()->name, thread_count());
+    kprintf("READY netsync tsc_hz=%llu sched=%s threads=%u\n", (unsigned long long)clock_tsc_hz(),
+            sched_policy()->name, thread_count());
+    crash_maybe();
     if (ktest_enabled())
         ktest_run_all(ktest_filter());
+    if (kbench_enabled())
+        kbench_run();
     LOGI("init: no services configured yet; idling");
 }
 
@@ -55,10 +61,9 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
         panic("not loaded by a Multiboot v1 loader (EAX=%08x)", magic);
     const struct mb_info *mbi = (const struct mb_info *)(uintptr_t)mbi_pa;
     cmdline_apply((mbi->flags & MBI_FLAG_CMDLINE) ? (const char *)(uintptr_t)mbi->cmdline : "");
-    if (ktest_enabled()) {
+    if (ktest_enabled())
         panic_exits_qemu = true; /* a self-test run must end QEMU whatever happens */
-        exception_exit_qemu = true;
-    }
+    exception_exit_qemu = panic_exits_qemu;
     LOGI("boot: cmdline '%s'", cmdline_get());
     gdt_init();
     idt_init();

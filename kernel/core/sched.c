@@ -54,9 +54,11 @@ void sched_set_quantum_ns(uint64_t ns)
 
 const struct sched_policy *sched_find_policy(const char *name)
 {
-    for (const struct sched_policy *const *p = __kpolicies_start; p < __kpolicies_end; p++) {
-        if (strcmp((*p)->name, name) == 0)
-            return *p;
+    /* The table spans two linker symbols: count through integers. */
+    size_t n = ((uintptr_t)__kpolicies_end - (uintptr_t)__kpolicies_start) / sizeof(void *);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(__kpolicies_start[i]->name, name) == 0)
+            return __kpolicies_start[i];
     }
     return NULL;
 }

@@ -20,13 +20,13 @@ enum sched_enq {
  * the fields are what netd knows; rr and prio ignore hints (they only count them).
  */
 struct sched_hint {
-    uint32_t kind;            /* SCHED_HINT_* */
-    uint32_t conn;            /* connection id */
-    uint32_t subflow;         /* subflow index */
-    uint64_t predicted_ns;    /* clock_ns() when the blocking data is expected, 0 = unknown */
-    uint64_t rtt_ns;          /* smoothed RTT of the subflow */
-    uint32_t bytes_missing;   /* data-level hole blocking the request */
-    uint32_t arrival_rate;    /* segments per second seen on the subflow */
+    uint32_t kind;          /* SCHED_HINT_* */
+    uint32_t conn;          /* connection id */
+    uint32_t subflow;       /* subflow index */
+    uint64_t predicted_ns;  /* clock_ns() when the blocking data is expected, 0 = unknown */
+    uint64_t rtt_ns;        /* smoothed RTT of the subflow */
+    uint32_t bytes_missing; /* data-level hole blocking the request */
+    uint32_t arrival_rate;  /* segments per second seen on the subflow */
 };
 #define SCHED_HINT_DATA_EXPECTED 1u /* data that unblocks t is predicted at predicted_ns */
 #define SCHED_HINT_DATA_COMPLETE 2u /* the request is complete: t is about to be woken */
@@ -42,8 +42,8 @@ struct sched_policy {
     const char *name;
     void (*init)(void);
     void (*enqueue)(struct thread *t, enum sched_enq why);
-    void (*dequeue)(struct thread *t);      /* remove a ready thread (priority change etc.) */
-    struct thread *(*pick_next)(void);      /* remove and return the next thread, NULL if none */
+    void (*dequeue)(struct thread *t); /* remove a ready thread (priority change etc.) */
+    struct thread *(*pick_next)(void); /* remove and return the next thread, NULL if none */
     /* Should the woken thread take the CPU from cur right now? (wake-up preemption) */
     bool (*wake_preempts)(const struct thread *cur, const struct thread *woken);
     /* Periodic tick while cur runs; true means "quantum over, reschedule". */
@@ -71,13 +71,13 @@ void sched_set_quantum_ns(uint64_t ns);
 
 /* Core entry points; all need interrupts disabled. */
 void schedule(void);
-void sched_block(void);                 /* current: T_BLOCKED, then schedule() */
-void sched_wake(struct thread *t);      /* T_BLOCKED -> ready; may preempt current */
-void sched_add_new(struct thread *t);   /* first enqueue of a created thread */
+void sched_block(void);               /* current: T_BLOCKED, then schedule() */
+void sched_wake(struct thread *t);    /* T_BLOCKED -> ready; may preempt current */
+void sched_add_new(struct thread *t); /* first enqueue of a created thread */
 void sched_yield_current(void);
-void sched_resched(void);               /* ask for a reschedule at the next safe point */
-void sched_irq_exit(void);              /* called when the outermost interrupt handler ends */
-void sched_tick(uint64_t now_ns);       /* from the periodic timer interrupt */
+void sched_resched(void);         /* ask for a reschedule at the next safe point */
+void sched_irq_exit(void);        /* called when the outermost interrupt handler ends */
+void sched_tick(uint64_t now_ns); /* from the periodic timer interrupt */
 /* Changes t's effective priority, re-queuing it if ready (boosts use this). */
 void sched_set_prio(struct thread *t, int prio);
 /* Forwards a network hint to the active policy. */

@@ -1,4 +1,5 @@
-/* symbols.c: address -> name lookups over build/kernel/ksyms.asm (generated from `nm` by kernel.mk). */
+/* symbols.c: address -> name lookups over build/kernel/ksyms.asm (generated from `nm` by
+ * kernel.mk). */
 #include "core/symbols.h"
 #include "arch/io.h"
 #include "core/log.h"
@@ -46,6 +47,8 @@ void ksym_backtrace(uint32_t ebp, int max_frames)
             break;
         const uint32_t *frame = (const uint32_t *)(uintptr_t)ebp;
         uint32_t ret = frame[1];
+        if (ret == 0)
+            break; /* a thread's first frame (thread_start) has a zero return address */
         uint32_t off = 0;
         const char *name = ksym_lookup(ret, &off);
         kprintf("  #%d %08x %s+0x%x\n", i, ret, name != NULL ? name : "?", off);

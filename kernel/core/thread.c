@@ -110,12 +110,12 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, in
     waitq_init(&t->joiners);
     /* Initial frame for ctx_switch: edi esi ebx ebp, then the return address. */
     uint32_t *sp = (uint32_t *)(uintptr_t)thread_stack_top(t);
-    *--sp = 0;                                  /* fake return address of thread_start */
-    *--sp = (uint32_t)(uintptr_t)thread_start;  /* ctx_switch's ret */
-    *--sp = 0;                                  /* ebp: ends backtraces */
-    *--sp = 0;                                  /* ebx */
-    *--sp = 0;                                  /* esi */
-    *--sp = 0;                                  /* edi */
+    *--sp = 0;                                 /* fake return address of thread_start */
+    *--sp = (uint32_t)(uintptr_t)thread_start; /* ctx_switch's ret */
+    *--sp = 0;                                 /* ebp: ends backtraces */
+    *--sp = 0;                                 /* ebx */
+    *--sp = 0;                                 /* esi */
+    *--sp = 0;                                 /* edi */
     t->esp = (uint32_t)(uintptr_t)sp;
     uint32_t f = irq_save();
     t->tid = next_tid++;

@@ -22,8 +22,8 @@ struct thread {
     uint32_t tid;
     char name[24];
     enum thread_state state;
-    int base_prio; /* set by the creator / sched_set_prio */
-    int prio;      /* effective priority the policy uses (boosts change it) */
+    int base_prio;              /* set by the creator / sched_set_prio */
+    int prio;                   /* effective priority the policy uses (boosts change it) */
     struct rq_node rq;          /* run-queue link owned by the policy */
     struct list_node wait_link; /* wait-queue link */
     struct waitq *waiting_on;
@@ -32,14 +32,14 @@ struct thread {
     void *arg;
     uint32_t stack_pa; /* lowest page = guard page; KSTACK_PAGES usable pages above it */
     uint64_t slice_start_ns;
-    uint64_t run_ns;       /* CPU time, accumulated at each switch */
-    uint64_t last_run_ns;  /* when it last got the CPU */
-    uint32_t switches_in;  /* times it was switched to */
+    uint64_t run_ns;      /* CPU time, accumulated at each switch */
+    uint64_t last_run_ns; /* when it last got the CPU */
+    uint32_t switches_in; /* times it was switched to */
     struct waitq joiners;
     int exit_code;
     bool detached;
-    bool faulted;          /* died of a CPU exception (self-tests provoke these on purpose) */
-    bool fault_expected;   /* exception handler kills just this thread instead of stopping */
+    bool faulted;        /* died of a CPU exception (self-tests provoke these on purpose) */
+    bool fault_expected; /* exception handler kills just this thread instead of stopping */
     struct list_node all_link;
     /* IPC state (core/ipc.c) */
     const struct ipc_msg *ipc_send_msg;

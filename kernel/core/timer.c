@@ -18,6 +18,20 @@ static bool have_lapic;
 static uint64_t entry_tsc;
 static uint32_t tick_hz = 1000;
 static uint64_t armed_for; /* deadline the LAPIC is programmed for, 0 = idle */
+static int source;
+static struct timer_stats st;
+
+int timer_irq_source(void)
+{
+    return source;
+}
+
+void timer_get_stats(struct timer_stats *s)
+{
+    uint32_t f = irq_save();
+    *s = st;
+    irq_restore(f);
+}
 
 static int set_hz(const char *v, size_t n)
 {
@@ -66,6 +80,7 @@ static void run_expired(void)
     struct tq_entry *e;
     while ((e = tq_pop_expired(&q, now)) != NULL) {
         struct ktimer *t = container_of(e, struct ktimer, e);
+        st.fired++;
         t->fn(t, t->arg);
         now = clock_ns();
     }
@@ -76,6 +91,8 @@ static void on_lapic_timer(struct trapframe *tf)
 {
     (void)tf;
     entry_tsc = rdtsc();
+    source = TIMER_SRC_LAPIC;
+    st.lapic_irqs++;
     lapic_eoi();
     run_expired();
 }
@@ -89,6 +106,8 @@ static void on_pit(struct trapframe *tf)
 {
     (void)tf;
     entry_tsc = rdtsc();
+    source = TIMER_SRC_PIT;
+    st.pit_irqs++;
     pic_eoi(PIT_IRQ);
     uint64_t now = clock_ns();
     /* Without a LAPIC the tick is the timers' only clock; with one, it is a safety net. */
@@ -142,8 +161,12 @@ bool ktimer_cancel(struct ktimer *t)
 {
     uint32_t f = irq_save();
     bool was = tq_remove(&q, &t->e);
+    /* Keep armed_for true: the LAPIC now aims at the next deadline (or nothing). */
+    if (was && have_lapic && tq_peek(&q) != NULL && tq_peek(&q)->deadline != armed_for)
+        program(clock_ns());
+    else if (was && tq_peek(&q) == NULL)
+        program(clock_ns());
     irq_restore(f);
-    /* A stale LAPIC interrupt for a cancelled timer finds nothing expired and re-arms. */
     return was;
 }
 

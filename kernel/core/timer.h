@@ -28,6 +28,14 @@ bool ktimer_cancel(struct ktimer *t);
 bool ktimer_armed(const struct ktimer *t);
 /* Timer-interrupt entry time (TSC) of the interrupt now being handled, for latency figures. */
 uint64_t timer_irq_entry_tsc(void);
+/* Which interrupt is running expired timers right now. */
+#define TIMER_SRC_PIT   0
+#define TIMER_SRC_LAPIC 1
+int timer_irq_source(void);
+struct timer_stats {
+    uint64_t lapic_irqs, pit_irqs, fired;
+};
+void timer_get_stats(struct timer_stats *s);
 /* Resolution actually available: true with a LAPIC one-shot timer, false on tick fallback. */
 bool timer_oneshot_hw(void);
 /* Periodic tick rate in Hz (hz= key, default 1000). */

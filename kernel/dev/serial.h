@@ -20,12 +20,12 @@ void serial_reg_write(uint16_t base, uint8_t reg, uint8_t v);
 uint8_t serial_reg_read(uint16_t base, uint8_t reg);
 
 /* 16550 register offsets and bits (TI PC16550D datasheet, Table 2 / §8). */
-#define UART_THR 0 /* transmit holding (DLAB=0) */
-#define UART_IER 1 /* interrupt enable (DLAB=0) */
-#define UART_IIR 2 /* interrupt identification (read) / FIFO control (write) */
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
+#define UART_THR      0 /* transmit holding (DLAB=0) */
+#define UART_IER      1 /* interrupt enable (DLAB=0) */
+#define UART_IIR      2 /* interrupt identification (read) / FIFO control (write) */
+#define UART_LCR      3
+#define UART_MCR      4
+#define UART_LSR      5
 #define UART_IER_THRE 0x02 /* interrupt when the transmit holding register is empty */
 #define UART_LSR_THRE 0x20
 

@@ -1,4 +1,5 @@
-/* bitmap.c: bit-per-page bookkeeping for the physical memory manager; hardware-free, host-tested. */
+/* bitmap.c: bit-per-page bookkeeping for the physical memory manager; hardware-free, host-tested.
+ */
 #include "bitmap.h"
 
 void bitmap_init(struct bitmap *b, uint32_t *words, uint32_t nbits)

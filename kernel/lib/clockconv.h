@@ -1,4 +1,5 @@
-/* clockconv.h: cycles -> nanoseconds by multiply-and-shift, with no 64-bit division on the fast path. */
+/* clockconv.h: cycles -> nanoseconds by multiply-and-shift, with no 64-bit division on the fast
+ * path. */
 #ifndef NETSYNC_CLOCKCONV_H
 #define NETSYNC_CLOCKCONV_H
 #include "klib.h"

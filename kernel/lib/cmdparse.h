@@ -1,4 +1,5 @@
-/* cmdparse.h: splits a kernel command line into key[=value] words (no allocation, bounds-checked). */
+/* cmdparse.h: splits a kernel command line into key[=value] words (no allocation, bounds-checked).
+ */
 #ifndef NETSYNC_CMDPARSE_H
 #define NETSYNC_CMDPARSE_H
 #include "klib.h"

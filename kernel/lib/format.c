@@ -1,4 +1,5 @@
-/* format.c: a small vsnprintf (and number parser) for the freestanding guest; tested on the host. */
+/* format.c: a small vsnprintf (and number parser) for the freestanding guest; tested on the host.
+ */
 #include "format.h"
 
 struct out {

@@ -1,4 +1,5 @@
-/* mbmmap.c: Multiboot v1 memory-map walker; never reads outside the buffer whatever the bytes say. */
+/* mbmmap.c: Multiboot v1 memory-map walker; never reads outside the buffer whatever the bytes say.
+ */
 #include "mbmmap.h"
 
 static uint32_t rd32(const uint8_t *p)

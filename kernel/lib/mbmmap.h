@@ -5,7 +5,8 @@
 
 /* Multiboot v1 spec §3.3, "mmap_*": type 1 is available RAM; every other value is reserved. */
 #define MB_MMAP_AVAILABLE 1u
-/* Multiboot v1 spec §3.3: an entry is size(4) base_addr(8) length(8) type(4); size excludes itself. */
+/* Multiboot v1 spec §3.3: an entry is size(4) base_addr(8) length(8) type(4); size excludes itself.
+ */
 #define MB_MMAP_ENTRY_MIN 20u
 
 struct mb_region {

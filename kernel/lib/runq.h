@@ -1,9 +1,11 @@
-/* runq.h: per-priority FIFO run queues with a ready bitmap (the scheduler policies' data structure). */
+/* runq.h: per-priority FIFO run queues with a ready bitmap (the scheduler policies' data
+ * structure). */
 #ifndef NETSYNC_RUNQ_H
 #define NETSYNC_RUNQ_H
 #include "klib.h"
 
-/* 32 levels so the ready set is one word and the highest level is one bit scan (seL4 does the same). */
+/* 32 levels so the ready set is one word and the highest level is one bit scan (seL4 does the
+ * same). */
 #define RQ_LEVELS 32
 
 struct rq_node {

@@ -1,4 +1,5 @@
-/* timerq.c: the deadline min-heap behind the kernel's one-shot timers; hardware-free, host-tested. */
+/* timerq.c: the deadline min-heap behind the kernel's one-shot timers; hardware-free, host-tested.
+ */
 #include "timerq.h"
 
 static bool before(const struct tq_entry *a, const struct tq_entry *b)

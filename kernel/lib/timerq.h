@@ -1,4 +1,5 @@
-/* timerq.h: a binary min-heap of deadlines with O(log n) insert, cancel and pop (one-shot timers). */
+/* timerq.h: a binary min-heap of deadlines with O(log n) insert, cancel and pop (one-shot timers).
+ */
 #ifndef NETSYNC_TIMERQ_H
 #define NETSYNC_TIMERQ_H
 #include "klib.h"

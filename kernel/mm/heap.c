@@ -11,8 +11,8 @@
 /* Canary written after the requested bytes; a single-byte overrun changes it. */
 #define CANARY 0xC0DEFACEu
 /* Freed memory is poisoned so use-after-free reads look obviously wrong. */
-#define POISON_FREE 0xDD
-#define ALIGN 16u
+#define POISON_FREE     0xDD
+#define ALIGN           16u
 #define ARENA_MIN_PAGES 16u
 
 struct block {

@@ -64,6 +64,11 @@ static uint32_t lookup(uint32_t va)
     return pt != NULL ? pt[(va >> 12) & 0x3FF] : 0;
 }
 
+uint32_t vm_pte(uint32_t va)
+{
+    return lookup(va);
+}
+
 bool vm_is_mapped(uint32_t va)
 {
     return (lookup(va) & PTE_P) != 0;
@@ -110,6 +115,6 @@ void paging_init(uint32_t ram_top)
     gdt_set_cr3(paging_cr3());
     write_cr3(paging_cr3());
     write_cr0(read_cr0() | CR0_PG | CR0_WP);
-    LOGI("paging: identity map 4 KiB..%08x, NULL page and boot stack guard %08x unmapped",
-         ram_top, (uint32_t)(uintptr_t)boot_stack_guard);
+    LOGI("paging: identity map 4 KiB..%08x, NULL page and boot stack guard %08x unmapped", ram_top,
+         (uint32_t)(uintptr_t)boot_stack_guard);
 }

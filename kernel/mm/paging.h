@@ -17,6 +17,8 @@ int vm_map(uint32_t va, uint32_t pa, uint32_t flags);
 /* Unmaps one page (used for guard pages); returns the old entry or 0 when it was not mapped. */
 uint32_t vm_unmap(uint32_t va);
 bool vm_is_mapped(uint32_t va);
+/* The page-table entry for va (0 when there is none). */
+uint32_t vm_pte(uint32_t va);
 /* Identity-maps [pa, pa+len) uncached for device registers; 0 on success. */
 int vm_map_mmio(uint32_t pa, uint32_t len);
 /* Physical address behind a kernel virtual address, or 0 if unmapped (for DMA descriptors). */

@@ -21,8 +21,8 @@ void pmm_init(const uint8_t *mm, uint32_t len, uint32_t kstart, uint32_t kend)
     struct mb_region r;
     int rc;
     while ((rc = mbmmap_next(mm, len, &off, &r)) == 1) {
-        LOGD("pmm: region %08x%08x +%08x%08x type %u", (uint32_t)(r.base >> 32),
-             (uint32_t)r.base, (uint32_t)(r.len >> 32), (uint32_t)r.len, r.type);
+        LOGD("pmm: region %08x%08x +%08x%08x type %u", (uint32_t)(r.base >> 32), (uint32_t)r.base,
+             (uint32_t)(r.len >> 32), (uint32_t)r.len, r.type);
         if (r.type != MB_MMAP_AVAILABLE || r.base >= PMM_MAX_BYTES)
             continue;
         uint64_t end = r.base + r.len;

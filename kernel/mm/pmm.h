@@ -3,17 +3,17 @@
 #define NETSYNC_PMM_H
 #include "lib/klib.h"
 
-#define PAGE_SIZE 4096u
+#define PAGE_SIZE  4096u
 #define PAGE_SHIFT 12
 /* Physical memory we manage: the first 1 GiB (identity-mapped, so phys == virt below it). */
 #define PMM_MAX_BYTES (1024u * 1024u * 1024u)
 
 struct pmm_stats {
-    uint32_t total_pages;    /* pages the memory map calls available (below PMM_MAX_BYTES) */
+    uint32_t total_pages; /* pages the memory map calls available (below PMM_MAX_BYTES) */
     uint32_t free_pages;
     uint32_t reserved_pages; /* available but taken at boot: low 1 MiB, kernel image */
     uint32_t allocs, frees, failures;
-    uint32_t top;            /* one past the highest available byte we manage */
+    uint32_t top; /* one past the highest available byte we manage */
 };
 
 /* map/len: the Multiboot memory map; [kstart, kend) the kernel image. Panics when malformed. */
