@@ -77,11 +77,11 @@ bool lapic_init(void)
 
 uint64_t lapic_timer_calibrate(void)
 {
-    /* Count down from the maximum for 10 ms of TSC time, masked so no interrupt fires. */
+    /* Count down from the maximum for 5 ms of TSC time, masked so no interrupt fires. */
     wr(LAPIC_LVT_TMR, LVT_MASKED | VEC_LAPIC_TIMER);
     wr(LAPIC_TMR_INIT, 0xFFFFFFFFu);
     uint64_t t0 = clock_ns();
-    while (clock_ns() - t0 < 10000000u)
+    while (clock_ns() - t0 < 5000000u)
         ;
     uint32_t left = rd(LAPIC_TMR_CUR);
     uint64_t t1 = clock_ns();

@@ -3,7 +3,7 @@
 #define NETSYNC_TSC_H
 #include <stdint.h>
 
-/* Median of several PIT-timed windows, in Hz; panics if the PIT never counts. */
+/* Shortest of several PIT-timed windows, in Hz; panics if the PIT never counts. */
 uint64_t tsc_calibrate(void);
 
 #endif

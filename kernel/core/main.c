@@ -43,8 +43,10 @@ void kbench_run(void);
 static void init_thread(void *arg)
 {
     (void)arg;
-    kprintf("READY netsync tsc_hz=%llu sched=%s threads=%u\n", (unsigned long long)clock_tsc_hz(),
-            sched_policy()->name, thread_count());
+    /* uptime_us counts from TSC calibration (the guest's own share of the boot time). */
+    kprintf("READY netsync tsc_hz=%llu sched=%s threads=%u uptime_us=%llu\n",
+            (unsigned long long)clock_tsc_hz(), sched_policy()->name, thread_count(),
+            (unsigned long long)(clock_ns() / 1000u));
     crash_maybe();
     if (ktest_enabled())
         ktest_run_all(ktest_filter());
