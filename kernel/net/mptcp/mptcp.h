@@ -29,7 +29,7 @@
 #define MPTCP_RCVBUF_SHIFT 16 /* data-level receive buffer = 64 KiB per connection */
 #endif
 #define MPTCP_RCVBUF  (1u << MPTCP_RCVBUF_SHIFT)
-#define MPTCP_RX_MAPS 8  /* recent receive mappings kept per subflow */
+#define MPTCP_RX_MAPS 32 /* receive mappings kept per subflow (out-of-order arrivals) */
 #define MPTCP_TX_MAPS 16 /* send mappings kept per subflow for retransmission */
 #define MPTCP_SF_OOO  8  /* out-of-order subflow ranges tracked for the hole metrics */
 #ifndef MPTCP_MAX_CONNS
@@ -113,6 +113,8 @@ struct mptcp_subflow {
     uint8_t tx_map_next;
     /* subflow-level arrival tracking, relative sequence numbers */
     uint32_t sf_rcv_nxt;
+    bool split;           /* TCP uses mptcp_rx_options + mptcp_rx_data on this subflow */
+    uint32_t rx_data_nxt; /* split form: subflow bytes below this were placed at data level */
     uint8_t nooo;
     struct {
         uint32_t start, end;
@@ -259,6 +261,16 @@ enum mptcp_rx_drop {
 
 void mptcp_rx_segment(struct mptcp_conn *c, struct mptcp_subflow *sf, const struct mptcp_seg *seg,
                       struct mptcp_rx_result *res);
+
+/* Split form, for a TCP layer that reassembles each subflow itself (kernel/net's `segment` and
+ * `deliver` hooks): mptcp_rx_options on every arrival (handshake, mappings, control options,
+ * arrival metrics; the payload is not stored), then mptcp_rx_data with the subflow's in-order
+ * bytes. res->accepted of mptcp_rx_data says how many leading bytes were taken; TCP keeps the
+ * rest and offers them again after the application read (MPTCP_DROP_WINDOW). */
+void mptcp_rx_options(struct mptcp_conn *c, struct mptcp_subflow *sf, const struct mptcp_seg *seg,
+                      struct mptcp_rx_result *res);
+void mptcp_rx_data(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq,
+                   const uint8_t *data, uint32_t len, uint64_t now_us, struct mptcp_rx_result *res);
 
 /* Copies up to len in-order bytes for the application; returns how many. */
 size_t mptcp_read(struct mptcp_conn *c, void *buf, size_t len);

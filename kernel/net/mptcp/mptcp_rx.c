@@ -118,6 +118,24 @@ static struct mptcp_rx_map *find_map(struct mptcp_subflow *sf, uint32_t rel)
     return NULL;
 }
 
+/* A slot for a new mapping: a free one, else one whose bytes were all placed already, else the
+ * oldest (a mapping evicted too early only costs a retransmission: its data is refused). */
+static struct mptcp_rx_map *map_slot(struct mptcp_subflow *sf)
+{
+    uint32_t done = sf->split ? sf->rx_data_nxt : sf->sf_rcv_nxt;
+    for (int i = 0; i < MPTCP_RX_MAPS; i++)
+        if (!sf->rx_map[i].used)
+            return &sf->rx_map[i];
+    for (int i = 0; i < MPTCP_RX_MAPS; i++) {
+        const struct mptcp_rx_map *m = &sf->rx_map[i];
+        if (!m->infinite && (int32_t)(m->ssn + m->sf_len - done) <= 0)
+            return &sf->rx_map[i];
+    }
+    struct mptcp_rx_map *m = &sf->rx_map[sf->rx_map_next];
+    sf->rx_map_next = (uint8_t)((sf->rx_map_next + 1) % MPTCP_RX_MAPS);
+    return m;
+}
+
 /* Records a mapping. Returns -1 if it contradicts one we hold for the same subflow bytes
  * (Linux counts this as DSSNotMatching and resets the subflow). */
 static int add_map(struct mptcp_conn *c, struct mptcp_subflow *sf, uint64_t dsn, uint32_t ssn,
@@ -135,8 +153,7 @@ static int add_map(struct mptcp_conn *c, struct mptcp_subflow *sf, uint64_t dsn,
             m->dsn + (uint32_t)(ssn - m->ssn) != dsn)
             return -1;
     }
-    struct mptcp_rx_map *m = &sf->rx_map[sf->rx_map_next];
-    sf->rx_map_next = (uint8_t)((sf->rx_map_next + 1) % MPTCP_RX_MAPS);
+    struct mptcp_rx_map *m = map_slot(sf);
     memset(m, 0, sizeof(*m));
     m->used = true;
     m->infinite = infinite;
@@ -399,16 +416,16 @@ static void place_payload(struct mptcp_conn *c, struct mptcp_subflow *sf,
     res->accepted = off;
 }
 
-void mptcp_rx_segment(struct mptcp_conn *c, struct mptcp_subflow *sf, const struct mptcp_seg *seg,
-                      struct mptcp_rx_result *res)
+/* Handshake steps, mappings and control options of one segment. Returns false when the segment
+ * must go no further (reset, closed, handshake not complete). */
+static bool rx_control(struct mptcp_conn *c, struct mptcp_subflow *sf, const struct mptcp_seg *seg,
+                       struct mptcp_rx_result *res)
 {
-    memset(res, 0, sizeof(*res));
     ASSERT(sf >= c->sf && sf < c->sf + MPTCP_MAX_SUBFLOWS, "subflow not of this connection");
     const struct mptcp_opt_set *o = seg->opts;
     static const struct mptcp_opt_set none;
     if (!o)
         o = &none;
-    uint64_t old_nxt = c->rcv_nxt;
 
     if (seg->tcp_flags & MPTCP_TCP_RST) {
         if (mptcp_has(o, MPTCP_SUB_TCPRST))
@@ -418,29 +435,29 @@ void mptcp_rx_segment(struct mptcp_conn *c, struct mptcp_subflow *sf, const stru
             res->verdict |= MPTCP_RX_RESET_CONN; /* 3.5: RST + MP_FASTCLOSE closes it all */
             c->state = MPC_CLOSED;
         }
-        return;
+        return false;
     }
     if (sf->state == SF_FREE || sf->state == SF_CLOSED) {
         res->drop_reason = MPTCP_DROP_STATE;
-        return;
+        return false;
     }
     if (c->state != MPC_FALLBACK && mptcp_has(o, MPTCP_SUB_FASTCLOSE)) {
         /* 3.5: MP_FASTCLOSE on an ACK carries our key; the sender expects RSTs back. */
         if (o->opt[MPTCP_SUB_FASTCLOSE].u.fastclose.key == c->local_key) {
             res->verdict |= MPTCP_RX_RESET_CONN;
             c->state = MPC_CLOSED;
-            return;
+            return false;
         }
     }
     if (sf->state == SF_MPC_SYN_RCVD) {
         on_mpc_ack(c, sf, seg, res);
         if (sf->state != SF_ESTABLISHED)
-            return;
+            return false;
     } else if (sf->state == SF_JOIN_SYN_RCVD) {
         on_join_ack(c, sf, seg, res);
         if (seg->len)
             res->drop_reason = MPTCP_DROP_STATE; /* 3.2: no data before the fourth ACK */
-        return;
+        return false;
     }
     if (c->state == MPC_ESTABLISHED) {
         /* 3.1: until the peer sees our DATA_ACK it repeats MP_CAPABLE; the 22/24-byte form
@@ -451,7 +468,7 @@ void mptcp_rx_segment(struct mptcp_conn *c, struct mptcp_subflow *sf, const stru
                 add_map(c, sf, c->remote_idsn + 1, 1, m->u.mpc.data_len, false, m->u.mpc.has_csum,
                         m->u.mpc.csum) != 0) {
                 reset_sf(res, sf);
-                return;
+                return false;
             }
         }
         if (mptcp_has(o, MPTCP_SUB_DSS)) {
@@ -471,19 +488,73 @@ void mptcp_rx_segment(struct mptcp_conn *c, struct mptcp_subflow *sf, const stru
                     if (add_map(c, sf, dsn, d->u.dss.ssn, d->u.dss.data_len, fin, d->u.dss.has_csum,
                                 d->u.dss.csum) != 0) {
                         reset_sf(res, sf); /* 3.3.1: contradicting mapping */
-                        return;
+                        return false;
                     }
                 }
             }
         }
     }
     on_control(c, sf, o, res);
+    return true;
+}
+
+static void rx_finish(struct mptcp_conn *c, uint64_t old_nxt, struct mptcp_rx_result *res)
+{
+    check_fin(c, res);
+    if (c->rcv_nxt != old_nxt && mptcp_readable(c))
+        res->verdict |= MPTCP_RX_DATA_READY;
+}
+
+void mptcp_rx_segment(struct mptcp_conn *c, struct mptcp_subflow *sf, const struct mptcp_seg *seg,
+                      struct mptcp_rx_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    uint64_t old_nxt = c->rcv_nxt;
+    if (!rx_control(c, sf, seg, res))
+        return;
     if (seg->len) {
         place_payload(c, sf, seg, res);
         if (res->accepted)
             mptcp_metrics_on_arrival(sf, seg->seq - sf->irs, res->accepted, seg->now_us);
     }
-    check_fin(c, res);
-    if (c->rcv_nxt != old_nxt && mptcp_readable(c))
-        res->verdict |= MPTCP_RX_DATA_READY;
+    rx_finish(c, old_nxt, res);
+}
+
+void mptcp_rx_options(struct mptcp_conn *c, struct mptcp_subflow *sf, const struct mptcp_seg *seg,
+                      struct mptcp_rx_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    uint64_t old_nxt = c->rcv_nxt;
+    if (!sf->split) {
+        sf->split = true;
+        sf->rx_data_nxt = 1; /* relative sequence of the first data byte */
+    }
+    if (!rx_control(c, sf, seg, res))
+        return;
+    if (seg->len)
+        mptcp_metrics_on_arrival(sf, seg->seq - sf->irs, seg->len, seg->now_us);
+    rx_finish(c, old_nxt, res);
+}
+
+void mptcp_rx_data(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq,
+                   const uint8_t *data, uint32_t len, uint64_t now_us, struct mptcp_rx_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    ASSERT(sf >= c->sf && sf < c->sf + MPTCP_MAX_SUBFLOWS, "subflow not of this connection");
+    if (sf->state != SF_ESTABLISHED || c->state == MPC_CLOSED || c->state == MPC_SYN_RCVD) {
+        res->drop_reason = MPTCP_DROP_STATE;
+        return;
+    }
+    uint64_t old_nxt = c->rcv_nxt;
+    struct mptcp_seg seg = {.seq = seq, .payload = data, .len = len, .now_us = now_us};
+    if (!sf->split) {
+        sf->split = true;
+        sf->rx_data_nxt = seq - sf->irs;
+    }
+    if (len)
+        place_payload(c, sf, &seg, res);
+    /* TCP hands over bytes in subflow order: the placed point moves with what was taken */
+    if ((int32_t)(seq - sf->irs + res->accepted - sf->rx_data_nxt) > 0)
+        sf->rx_data_nxt = seq - sf->irs + res->accepted;
+    rx_finish(c, old_nxt, res);
 }

@@ -68,15 +68,17 @@ static size_t add(size_t n, struct tseg t)
     return n + 1;
 }
 
-/* One seeded run: random mappings over two subflows, random segmenting, duplicates, overlapping
- * retransmissions, a DATA_FIN, random arrival order; the reader must get the exact stream. */
-static void one_run(uint64_t seed, bool with_fin)
+/* Generates one seeded workload: random mappings over two subflows, random segmenting,
+ * duplicates, overlapping retransmissions, a DATA_FIN, shuffled arrival order. */
+static size_t gen(uint64_t seed, bool with_fin, uint32_t *size_out, struct mptcp_subflow *sfs[2],
+                  size_t reorder)
 {
     rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
     memset(C, 0, sizeof(*C));
     mptcp_table_init(&table);
     assert_int_equal(h_establish(C, &table, H_KEY_B, false), 0);
-    struct mptcp_subflow *sfs[2] = {&C->sf[0], h_join(C, &table, 0x7ffffff0u)};
+    sfs[0] = &C->sf[0];
+    sfs[1] = h_join(C, &table, 0x7ffffff0u);
     assert_non_null(sfs[1]);
     uint32_t size = STREAM / 2 + rnd() % (STREAM / 2);
     for (uint32_t i = 0; i < size; i++)
@@ -132,12 +134,40 @@ static void one_run(uint64_t seed, bool with_fin)
         struct tseg f = {.sf = 1, .map_dsn = base + size, .map_len = 1, .fin = true, .dsn8 = true};
         n = add(n, f);
     }
+    /* reorder = 0: any order; else each segment moves at most `reorder` places */
     for (size_t i = n - 1; i > 0; i--) {
-        size_t j = rnd() % (i + 1);
+        size_t span = reorder && reorder < i + 1 ? reorder : i + 1;
+        size_t j = i - rnd() % span;
         struct tseg x = segs[i];
         segs[i] = segs[j];
         segs[j] = x;
     }
+    *size_out = size;
+    return n;
+}
+
+static void verify_run(uint32_t size, uint64_t base, size_t got, bool eof, bool with_fin)
+{
+    assert_int_equal(got, size);
+    assert_memory_equal(out, stream, size);
+    assert_int_equal(eof, with_fin);
+    assert_true(C->rcv_nxt == base + size + (with_fin ? 1 : 0));
+    struct mptcp_conn_metrics m;
+    mptcp_metrics_read(C, &m);
+    assert_int_equal(m.dl_holes, 0);
+    assert_true(m.sf[0].bytes + m.sf[1].bytes >= size);
+    assert_int_equal(m.sf[0].sf_holes, 0);
+    assert_int_equal(m.sf[1].sf_holes, 0);
+    assert_true(m.bytes_delivered == size);
+}
+
+/* mptcp_rx_segment on every arrival, any order; refused bytes come back later. */
+static void one_run(uint64_t seed, bool with_fin)
+{
+    struct mptcp_subflow *sfs[2];
+    uint32_t size;
+    size_t n = gen(seed, with_fin, &size, sfs, 0);
+    uint64_t base = C->rcv_nxt;
     size_t got = 0, head = 0, tail = n, iters = 0;
     bool eof = false;
     while (head != tail) {
@@ -158,17 +188,70 @@ static void one_run(uint64_t seed, bool with_fin)
         eof |= (r.verdict & MPTCP_RX_EOF) != 0;
         assert_true(++iters < 200000);
     }
-    assert_int_equal(got, size);
-    assert_memory_equal(out, stream, size);
-    assert_int_equal(eof, with_fin);
-    assert_true(C->rcv_nxt == base + size + (with_fin ? 1 : 0));
-    struct mptcp_conn_metrics m;
-    mptcp_metrics_read(C, &m);
-    assert_int_equal(m.dl_holes, 0);
-    assert_true(m.sf[0].bytes + m.sf[1].bytes >= size);
-    assert_int_equal(m.sf[0].sf_holes, 0);
-    assert_int_equal(m.sf[1].sf_holes, 0);
-    assert_true(m.bytes_delivered == size);
+    verify_run(size, base, got, eof, with_fin);
+}
+
+/* Split form: options at arrival (any order), payload only once TCP has it in subflow order,
+ * as kernel/net's segment/deliver hooks do. A small per-subflow reassembly stands in for TCP. */
+static uint8_t sfbuf[2][STREAM + 8];
+static uint8_t sfhave[2][STREAM + 8];
+static void one_run_split(uint64_t seed, bool with_fin)
+{
+    struct mptcp_subflow *sfs[2];
+    uint32_t size;
+    /* subflow windows bound how far ahead segments arrive: 64 segments (~47 KB on average) */
+    size_t n = gen(seed, with_fin, &size, sfs, 64);
+    uint64_t base = C->rcv_nxt;
+    memset(sfhave, 0, sizeof(sfhave));
+    uint32_t nxt[2] = {1, 1}; /* relative subflow sequence TCP delivers next */
+    size_t got = 0;
+    bool eof = false;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n) {
+            struct tseg t = segs[i];
+            struct mptcp_opt_set set;
+            dss_for(&t, &set, C->snd_una);
+            struct mptcp_seg sg = {.seq = sfs[t.sf]->irs + t.rel,
+                                   .tcp_flags = MPTCP_TCP_ACK,
+                                   .payload = stream + t.off,
+                                   .len = t.len,
+                                   .opts = &set,
+                                   .now_us = i};
+            struct mptcp_rx_result r;
+            mptcp_rx_options(C, sfs[t.sf], &sg, &r);
+            assert_false(r.verdict & (MPTCP_RX_RESET_SF | MPTCP_RX_FALLBACK));
+            eof |= (r.verdict & MPTCP_RX_EOF) != 0;
+            for (uint32_t k = 0; k < t.len; k++) {
+                sfbuf[t.sf][t.rel + k] = stream[t.off + k];
+                sfhave[t.sf][t.rel + k] = 1;
+            }
+        }
+        /* TCP hands over in-order bytes; what MPTCP refuses (window) stays queued */
+        bool progress = true;
+        while (progress) {
+            progress = false;
+            for (int f = 0; f < 2; f++) {
+                uint32_t e = nxt[f];
+                while (e < STREAM && sfhave[f][e])
+                    e++;
+                if (e == nxt[f])
+                    continue;
+                struct mptcp_rx_result r;
+                mptcp_rx_data(C, sfs[f], sfs[f]->irs + nxt[f], sfbuf[f] + nxt[f], e - nxt[f], i,
+                              &r);
+                assert_false(r.verdict & (MPTCP_RX_RESET_SF | MPTCP_RX_FALLBACK));
+                eof |= (r.verdict & MPTCP_RX_EOF) != 0;
+                nxt[f] += r.accepted;
+                if (r.accepted)
+                    progress = true;
+                size_t k = mptcp_read(C, out + got, STREAM - got);
+                got += k;
+                if (k)
+                    progress = true;
+            }
+        }
+    }
+    verify_run(size, base, got, eof, with_fin);
 }
 
 static void reassembly_random_permutations(void **s)
@@ -176,6 +259,13 @@ static void reassembly_random_permutations(void **s)
     (void)s;
     for (uint64_t seed = 1; seed <= 40; seed++)
         one_run(seed, seed % 2 == 0);
+}
+
+static void reassembly_split_hooks_subflow_order(void **s)
+{
+    (void)s;
+    for (uint64_t seed = 100; seed <= 120; seed++)
+        one_run_split(seed, seed % 2 == 1);
 }
 
 static void one(uint32_t rel, const void *p, uint32_t len, const struct mptcp_opt *o,
@@ -471,6 +561,7 @@ int main(void)
 {
     const struct CMUnitTest t[] = {
         T(reassembly_random_permutations),
+        T(reassembly_split_hooks_subflow_order),
         T(mapping_rules),
         T(first_data_in_mp_capable),
         T(data_fin_rules),
