@@ -12,6 +12,50 @@ void endpoint_init(struct endpoint *ep, const char *name)
     ep->name = name;
 }
 
+static struct endpoint *registry[IPC_REGISTRY_MAX];
+
+int ipc_register(struct endpoint *ep)
+{
+    if (ep == NULL || ep->name == NULL)
+        return -1;
+    uint32_t f = irq_save();
+    int free_slot = -1;
+    for (int i = 0; i < IPC_REGISTRY_MAX; i++) {
+        if (registry[i] != NULL && strcmp(registry[i]->name, ep->name) == 0) {
+            irq_restore(f);
+            return -1;
+        }
+        if (registry[i] == NULL && free_slot < 0)
+            free_slot = i;
+    }
+    if (free_slot >= 0)
+        registry[free_slot] = ep;
+    irq_restore(f);
+    return free_slot >= 0 ? 0 : -1;
+}
+
+void ipc_unregister(struct endpoint *ep)
+{
+    uint32_t f = irq_save();
+    for (int i = 0; i < IPC_REGISTRY_MAX; i++) {
+        if (registry[i] == ep)
+            registry[i] = NULL;
+    }
+    irq_restore(f);
+}
+
+struct endpoint *ipc_lookup(const char *name)
+{
+    uint32_t f = irq_save();
+    struct endpoint *found = NULL;
+    for (int i = 0; i < IPC_REGISTRY_MAX && found == NULL; i++) {
+        if (registry[i] != NULL && strcmp(registry[i]->name, name) == 0)
+            found = registry[i];
+    }
+    irq_restore(f);
+    return found;
+}
+
 static void copy_msg(struct ipc_msg *dst, const struct ipc_msg *src, uint32_t sender)
 {
     dst->label = src->label;

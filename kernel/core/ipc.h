@@ -34,6 +34,12 @@ struct ipc_reply_cap {
 };
 
 void endpoint_init(struct endpoint *ep, const char *name);
+/* Service registry: services publish their endpoint under its name and find each other's by
+   name (never by calling into each other). 0, or -1 when the name is taken or the table full. */
+#define IPC_REGISTRY_MAX 32
+int ipc_register(struct endpoint *ep);
+void ipc_unregister(struct endpoint *ep);
+struct endpoint *ipc_lookup(const char *name);
 /* Blocks until a receiver has taken the message. */
 int ipc_send(struct endpoint *ep, const struct ipc_msg *m);
 /* Blocks until a message arrives; fills *m (sender set) and *rc for ipc_reply. */

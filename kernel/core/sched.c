@@ -6,6 +6,7 @@
 #include "core/cmdline.h"
 #include "core/log.h"
 #include "core/thread.h"
+#include "core/timer.h"
 #include "lib/cmdparse.h"
 
 extern void ctx_switch(uint32_t *save_esp, uint32_t new_esp); /* arch/switch.asm */
@@ -216,6 +217,47 @@ void sched_set_prio(struct thread *t, int prio)
             if (irq_depth == 0)
                 schedule();
         }
+    }
+    irq_restore(f);
+}
+
+static void boost_expired(struct ktimer *tm, void *arg)
+{
+    (void)tm;
+    struct thread *t = arg;
+    if (!t->boosted)
+        return;
+    t->boosted = false;
+    st.boost_expiries++;
+    sched_set_prio(t, t->base_prio);
+}
+
+int sched_boost(struct thread *t, int prio, uint64_t expires_ns)
+{
+    if (prio < PRIO_MIN || prio > PRIO_MAX)
+        return -1;
+    uint32_t f = irq_save();
+    if (t->state == T_DEAD) {
+        irq_restore(f);
+        return -1;
+    }
+    ktimer_cancel(&t->boost_timer);
+    ktimer_init(&t->boost_timer, boost_expired, t);
+    t->boosted = true;
+    st.boosts++;
+    ASSERT(ktimer_arm(&t->boost_timer, expires_ns) == 0, "timer heap full");
+    sched_set_prio(t, prio);
+    irq_restore(f);
+    return 0;
+}
+
+void sched_unboost(struct thread *t)
+{
+    uint32_t f = irq_save();
+    if (t->boosted) {
+        ktimer_cancel(&t->boost_timer);
+        t->boosted = false;
+        sched_set_prio(t, t->base_prio);
     }
     irq_restore(f);
 }

@@ -80,6 +80,15 @@ void sched_irq_exit(void);        /* called when the outermost interrupt handler
 void sched_tick(uint64_t now_ns); /* from the periodic timer interrupt */
 /* Changes t's effective priority, re-queuing it if ready (boosts use this). */
 void sched_set_prio(struct thread *t, int prio);
+/*
+ * Boosts t to priority prio until clock_ns() reaches expires_ns, then drops it back to
+ * t->base_prio (a boost is bounded, DESIGN.md §2). A new boost replaces the old one. Safe in
+ * interrupt context (policies call it from hints and from their own timers). Returns 0, or -1
+ * for a bad priority or a dead thread.
+ */
+int sched_boost(struct thread *t, int prio, uint64_t expires_ns);
+/* Ends t's boost now (no-op when it has none). */
+void sched_unboost(struct thread *t);
 /* Forwards a network hint to the active policy. */
 void sched_hint(struct thread *t, const struct sched_hint *h);
 /* The running thread (never NULL once threads exist) and the idle thread. */
@@ -88,6 +97,7 @@ extern struct thread *sched_idle;
 /* Counters for tests and benchmarks. */
 struct sched_stats {
     uint64_t switches, preempt_wake, preempt_quantum, yields, hints, ticks;
+    uint64_t boosts, boost_expiries;
 };
 void sched_get_stats(struct sched_stats *s);
 

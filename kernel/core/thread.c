@@ -52,6 +52,7 @@ void thread_init_idle(void)
     list_init(&t->wait_link);
     waitq_init(&t->joiners);
     t->stack_pa = (uint32_t)(uintptr_t)boot_stack_bottom - PAGE_SIZE; /* guard below it */
+    ktimer_init(&t->boost_timer, NULL, NULL);
     t->last_run_ns = clock_ns();
     list_push_back(&all_threads, &t->all_link);
     sched_idle = t;
@@ -108,6 +109,7 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, in
     rq_node_init(&t->rq);
     list_init(&t->wait_link);
     waitq_init(&t->joiners);
+    ktimer_init(&t->boost_timer, NULL, NULL);
     /* Initial frame for ctx_switch: edi esi ebx ebp, then the return address. */
     uint32_t *sp = (uint32_t *)(uintptr_t)thread_stack_top(t);
     *--sp = 0;                                 /* fake return address of thread_start */
@@ -136,6 +138,9 @@ static void do_exit(int code, bool faulted)
     t->faulted = faulted;
     if (sched_policy()->thread_exit != NULL)
         sched_policy()->thread_exit(t);
+    /* Its boost timer lives in the thread: it must not fire after the thread is freed. */
+    ktimer_cancel(&t->boost_timer);
+    t->boosted = false;
     list_remove(&t->all_link);
     live--;
     if (t->detached)

@@ -4,6 +4,7 @@
 #include "lib/klib.h"
 #include "lib/list.h"
 #include "lib/runq.h"
+#include "core/timer.h"
 #include "core/waitq.h"
 
 enum thread_state { T_READY, T_RUNNING, T_BLOCKED, T_DEAD };
@@ -48,7 +49,10 @@ struct thread {
     bool ipc_is_call;
     int ipc_status;
     struct thread *ipc_partner;
-    /* Free for the active scheduling policy (e.g. boost expiry timers). */
+    /* Boosts (sched_boost): prio above base_prio until boost_timer fires. */
+    struct ktimer boost_timer;
+    bool boosted;
+    /* Free for the active scheduling policy's own per-thread state. */
     void *policy_data;
 };
 

@@ -1,5 +1,6 @@
 /* t70_sched.c: self-tests of both policies' ordering and preemption (switching policy at run
  * time so one boot covers rr and prio), plus the hint interface. */
+#include "core/clock.h"
 #include "core/ipc.h"
 #include "core/ktest.h"
 #include "core/sched.h"
@@ -158,6 +159,45 @@ KTEST(sched, hints_reach_policy_interface)
     sched_hint(thread_current(), &h);
     sched_get_stats(&b);
     KEXPECT_EQ(b.hints, a.hints + 1);
+}
+
+static void boost_target(void *arg)
+{
+    (void)arg;
+    notify_wait(&note, 0);
+    mark('L');
+    while (!stop)
+        ;
+}
+
+KTEST(sched, boost_preempts_then_expires)
+{
+    use("prio");
+    reset_trace();
+    notification_init(&note);
+    stop = false;
+    struct thread *self = thread_current();
+    struct thread *l = thread_create("low", boost_target, NULL, 3);
+    thread_yield(); /* nothing to yield to at 3 < 10: L has not run yet */
+    sched_set_prio(self, 15);
+    thread_sleep_ns(1000000); /* now L runs (we sleep) and waits on the notification */
+    notify_signal(&note, 1);  /* L is 3, we are 15: no preemption */
+    mark('m');
+    /* A boost above us makes L preempt at once; it spins until the boost ends. */
+    KEXPECT_EQ(sched_boost(l, 20, clock_ns() + 3000000), 0);
+    mark('n');
+    KEXPECT(strcmp(trace, "mLn") == 0);
+    KEXPECT_EQ(l->prio, 3); /* we only got the CPU back because the boost expired */
+    KEXPECT(!l->boosted);
+    stop = true;
+    sched_set_prio(self, PRIO_DEFAULT);
+    thread_join(l);
+    KEXPECT_EQ(sched_boost(self, PRIO_MAX + 1, 0), -1);
+}
+
+KTEST(sched, restore_boot_policy)
+{
     if (boot_policy != NULL)
         sched_switch_policy(boot_policy);
+    KEXPECT(sched_policy() != NULL);
 }

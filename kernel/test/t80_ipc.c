@@ -165,3 +165,20 @@ KTEST(ipc, irq_delivered_as_notification)
     KEXPECT(irq_count(COM2_IRQ) > before);
     KEXPECT_EQ(irq_bind(&b, 0, &n, 1), -1); /* the PIT line belongs to the kernel */
 }
+
+KTEST(ipc, registry_by_name)
+{
+    static struct endpoint a, b, dup;
+    endpoint_init(&a, "svc-a");
+    endpoint_init(&b, "svc-b");
+    endpoint_init(&dup, "svc-a");
+    KEXPECT_EQ(ipc_register(&a), 0);
+    KEXPECT_EQ(ipc_register(&b), 0);
+    KEXPECT_EQ(ipc_register(&dup), -1); /* names are unique */
+    KEXPECT(ipc_lookup("svc-a") == &a);
+    KEXPECT(ipc_lookup("svc-b") == &b);
+    KEXPECT(ipc_lookup("svc-c") == NULL);
+    ipc_unregister(&a);
+    ipc_unregister(&b);
+    KEXPECT(ipc_lookup("svc-a") == NULL);
+}
