@@ -487,6 +487,25 @@ size_t mptcp_opt_build(const struct mptcp_opt *o, uint8_t *b, size_t room)
     return len;
 }
 
+int mptcp_opt_set_add(struct mptcp_opt_set *set, const uint8_t *p, size_t len)
+{
+    struct mptcp_opt o;
+    int rc = mptcp_opt_parse(p, len, &o);
+    if (rc != MPTCP_OPT_OK) {
+        if (set->nerrors < UINT8_MAX)
+            set->nerrors++;
+        set->last_err = (int8_t)rc;
+    } else if (mptcp_has(set, (enum mptcp_subtype)o.subtype)) {
+        /* RFC 8684 3: one option per subtype is meaningful on a segment; keep the first */
+        if (set->ndup < UINT8_MAX)
+            set->ndup++;
+    } else {
+        set->opt[o.subtype] = o;
+        set->present |= (uint16_t)(1u << o.subtype);
+    }
+    return rc;
+}
+
 /* RFC 9293 3.1: kind 0 ends the list, kind 1 is a one-byte NOP, others carry a length >= 2. */
 int mptcp_opts_parse_tcp(const uint8_t *opts, size_t len, struct mptcp_opt_set *set)
 {
@@ -503,21 +522,8 @@ int mptcp_opts_parse_tcp(const uint8_t *opts, size_t len, struct mptcp_opt_set *
         if (i + 1 >= len || opts[i + 1] < 2 || opts[i + 1] > len - i)
             return MPTCP_OPT_ERR_TRUNCATED;
         uint8_t olen = opts[i + 1];
-        if (kind == TCPOPT_MPTCP) {
-            struct mptcp_opt o;
-            int rc = mptcp_opt_parse(opts + i, olen, &o);
-            if (rc != MPTCP_OPT_OK) {
-                if (set->nerrors < UINT8_MAX)
-                    set->nerrors++;
-                set->last_err = (int8_t)rc;
-            } else if (mptcp_has(set, (enum mptcp_subtype)o.subtype)) {
-                if (set->ndup < UINT8_MAX)
-                    set->ndup++;
-            } else {
-                set->opt[o.subtype] = o;
-                set->present |= (uint16_t)(1u << o.subtype);
-            }
-        }
+        if (kind == TCPOPT_MPTCP)
+            (void)mptcp_opt_set_add(set, opts + i, olen);
         i += olen;
     }
     return 0;

@@ -179,6 +179,10 @@ struct mptcp_opt_set {
  * Returns 0, or MPTCP_OPT_ERR_TRUNCATED if the TCP option list itself is malformed. */
 int mptcp_opts_parse_tcp(const uint8_t *opts, size_t len, struct mptcp_opt_set *set);
 
+/* Adds one raw kind-30 option (as a TCP layer that keeps raw option bytes hands them over) to a
+ * set, with the same rules as mptcp_opts_parse_tcp. Returns the parse result. */
+int mptcp_opt_set_add(struct mptcp_opt_set *set, const uint8_t *p, size_t len);
+
 static inline bool mptcp_has(const struct mptcp_opt_set *s, enum mptcp_subtype t)
 {
     return (s->present >> t) & 1u;

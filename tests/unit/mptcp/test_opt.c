@@ -325,6 +325,16 @@ static void tcp_option_walk(void **s)
     assert_int_equal(mptcp_opts_parse_tcp(bad, sizeof(bad), &set), MPTCP_OPT_ERR_TRUNCATED);
     uint8_t bad2[] = {8, 1};
     assert_int_equal(mptcp_opts_parse_tcp(bad2, sizeof(bad2), &set), MPTCP_OPT_ERR_TRUNCATED);
+    /* the same through the one-option-at-a-time entry (raw options kept by kernel/net) */
+    struct mptcp_opt_set one;
+    memset(&one, 0, sizeof(one));
+    assert_int_equal(mptcp_opt_set_add(&one, opts + 12, 8), MPTCP_OPT_OK);
+    assert_int_equal(mptcp_opt_set_add(&one, opts + 20, 5), MPTCP_OPT_ERR_LENGTH);
+    assert_int_equal(mptcp_opt_set_add(&one, opts + 25, 8), MPTCP_OPT_OK);
+    assert_int_equal(one.present, 1u << MPTCP_SUB_DSS);
+    assert_int_equal(one.nerrors, 1);
+    assert_int_equal(one.ndup, 1);
+    assert_int_equal(one.opt[MPTCP_SUB_DSS].u.dss.data_ack, 9);
     uint8_t bad3[] = {8};
     assert_int_equal(mptcp_opts_parse_tcp(bad3, sizeof(bad3), &set), MPTCP_OPT_ERR_TRUNCATED);
 }
