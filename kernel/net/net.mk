@@ -14,13 +14,14 @@ NET_FUZZ_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/fuzz/%.o,$(NET_SHARED_SRCS)
 NET_K_OBJS     := $(patsubst kernel/net/%.c,$(NET_B)/k/%.o,$(NET_SHARED_SRCS))
 
 NET_TAP      := $(B)/netstack-tap
+NET_RR       := $(NET_B)/rr-client
 NET_UNIT     := $(B)/tests/net-unit
 NET_FUZZERS  := $(B)/fuzz/net-frames
 NET_KCHECK   := $(NET_B)/kcheck.stamp
 
 ALL_TARGETS += $(NET_TAP) $(NET_KCHECK)
 TEST_DEPS   += $(NET_TAP) $(NET_UNIT) $(NET_FUZZERS) $(NET_KCHECK)
-BENCH_DEPS  += $(NET_TAP)
+BENCH_DEPS  += $(NET_TAP) $(NET_RR)
 FUZZERS     += $(NET_FUZZERS)
 
 .PHONY: net net-kcheck
@@ -58,6 +59,11 @@ $(NET_KCHECK): $(NET_K_OBJS)
 $(NET_TAP): $(NET_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@
+
+# Linux-side benchmark client (not part of the stack).
+$(NET_RR): kernel/net/tools/rr_client.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $< -o $@
 
 $(NET_UNIT): $(NET_TEST_OBJS)
 	@mkdir -p $(dir $@)

@@ -10,6 +10,7 @@
 
 #include "../net.h"
 #include "../tcp.h"
+#include "discard_svc.h"
 #include "echo_svc.h"
 #include "impair.h"
 #include "tap.h"
@@ -39,6 +40,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: netstack-tap --tap NAME,IP/PREFIX [--tap ...] [options]\n"
                     "  --echo-port N     RFC 862 echo port (default 7; 0 = off)\n"
+                    "  --discard-port N  RFC 863 discard port (default 9; 0 = off)\n"
                     "  --loss PCT        drop PCT%% of frames in each direction (seeded)\n"
                     "  --reorder PCT     hold PCT%% of frames back behind the next one\n"
                     "  --dup PCT         send PCT%% of frames twice\n"
@@ -134,6 +136,7 @@ static void print_counters(const struct ns_stack *st)
     echo_svc_counts(&conns, &bytes);
     printf("echo connections=%llu bytes=%llu\n", (unsigned long long)conns,
            (unsigned long long)bytes);
+    printf("discard bytes=%llu\n", (unsigned long long)discard_svc_bytes());
     ns_stats_foreach(st, print_stat, NULL);
     fflush(stdout);
 }
@@ -143,7 +146,7 @@ int main(int argc, char **argv)
     static struct ns_stack st;
     struct ns_config cfg;
     double loss = 0, reorder = 0, dup = 0, seed = 1, v;
-    double echo_port = 7;
+    double echo_port = 7, discard_port = 9;
     uint32_t ips[MAX_TAPS], masks[MAX_TAPS];
     ns_config_default(&cfg);
     for (int i = 1; i < argc; i++) {
@@ -160,6 +163,8 @@ int main(int argc, char **argv)
                 n_links++;
         } else if (!strcmp(a, "--echo-port") && val) {
             ok = parse_num(val, 0, 65535, &echo_port);
+        } else if (!strcmp(a, "--discard-port") && val) {
+            ok = parse_num(val, 0, 65535, &discard_port);
         } else if (!strcmp(a, "--loss") && val) {
             ok = parse_num(val, 0, 100, &loss);
         } else if (!strcmp(a, "--reorder") && val) {
@@ -221,6 +226,13 @@ int main(int argc, char **argv)
         int rc = echo_svc_start(&st, (uint16_t)echo_port, 128);
         if (rc != 0) {
             fprintf(stderr, "netstack-tap: echo listen failed (%d)\n", rc);
+            return 1;
+        }
+    }
+    if (discard_port > 0) {
+        int rc = discard_svc_start(&st, (uint16_t)discard_port, 128);
+        if (rc != 0) {
+            fprintf(stderr, "netstack-tap: discard listen failed (%d)\n", rc);
             return 1;
         }
     }
