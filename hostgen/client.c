@@ -56,7 +56,8 @@ struct client {
     int64_t next_intended;
     bool gen_done;
     struct rng arr, rsz, qsz;
-    uint8_t buf[CL_BUF];
+    uint8_t buf[CL_BUF];   /* send scratch (try_send) */
+    uint8_t rxbuf[CL_BUF]; /* receive buffer: a completion may send while it is parsed */
     FILE *tele, *events;
     struct pm pm;
     bool pm_open;
@@ -254,6 +255,8 @@ static void dispatch(struct client *cl, int64_t t, unsigned ci)
     }
     uint64_t id = cl->next_id++;
     cl->r->nreqs = cl->next_id;
+    if (cl->o->requests && cl->next_id >= cl->o->requests)
+        cl->gen_done = true;
     struct req *q = &cl->r->reqs[id];
     memset(q, 0, sizeof(*q));
     q->intended = t;
@@ -325,7 +328,7 @@ static void on_response_done(struct client *cl, struct conn *c, int64_t now)
 static void on_readable(struct client *cl, struct conn *c)
 {
     for (int rounds = 0; rounds < 16 && c->state == CS_UP; rounds++) {
-        ssize_t n = recv(c->fd, cl->buf, CL_BUF, MSG_DONTWAIT);
+        ssize_t n = recv(c->fd, cl->rxbuf, CL_BUF, MSG_DONTWAIT);
         if (n == 0) {
             conn_fail(cl, c, "closed by peer");
             return;
@@ -336,7 +339,7 @@ static void on_readable(struct client *cl, struct conn *c)
             return;
         }
         int64_t now = mono_ns();
-        const uint8_t *p = cl->buf;
+        const uint8_t *p = cl->rxbuf;
         size_t left = (size_t)n;
         while (left > 0 && c->state == CS_UP) {
             if (!c->rx_payload) {

@@ -53,22 +53,32 @@ struct family_info {
     uint32_t group;
 };
 
-static int group_cb(const struct nlattr *grp, struct family_info *fi)
+struct group_ctx {
+    const char *name;
+    uint32_t id;
+};
+
+static int group_attr_cb(const struct nlattr *a, void *data)
 {
-    const struct nlattr *a;
-    const char *name = NULL;
-    uint32_t id = 0;
-    mnl_attr_for_each_nested(a, grp)
-    {
-        if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
-            mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-            name = mnl_attr_get_str(a);
-        else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
-                 mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-            id = mnl_attr_get_u32(a);
-    }
-    if (name && strcmp(name, MPTCP_PM_EV_GRP_NAME) == 0)
-        fi->group = id;
+    struct group_ctx *g = data;
+    if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+        mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+        g->name = mnl_attr_get_str(a);
+    else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+             mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+        g->id = mnl_attr_get_u32(a);
+    return MNL_CB_OK;
+}
+
+/* One entry of CTRL_ATTR_MCAST_GROUPS: keep the id of "mptcp_pm_events". */
+static int groups_cb(const struct nlattr *grp, void *data)
+{
+    struct family_info *fi = data;
+    struct group_ctx g = {NULL, 0};
+    if (mnl_attr_parse_nested(grp, group_attr_cb, &g) < 0)
+        return MNL_CB_ERROR;
+    if (g.name && strcmp(g.name, MPTCP_PM_EV_GRP_NAME) == 0)
+        fi->group = g.id;
     return MNL_CB_OK;
 }
 
@@ -77,10 +87,8 @@ static int family_attr_cb(const struct nlattr *a, void *data)
     struct family_info *fi = data;
     if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID && mnl_attr_validate(a, MNL_TYPE_U16) == 0)
         fi->id = mnl_attr_get_u16(a);
-    if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GROUPS) {
-        const struct nlattr *g;
-        mnl_attr_for_each_nested(g, a) group_cb(g, fi);
-    }
+    if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GROUPS)
+        return mnl_attr_parse_nested(a, groups_cb, fi) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
     return MNL_CB_OK;
 }
 
@@ -234,42 +242,48 @@ struct list_ctx {
     int count;
 };
 
-static int list_cb(const struct nlmsghdr *nlh, void *data)
+static int endpoint_attr_cb(const struct nlattr *n, void *data)
+{
+    struct pm_endpoint *ep = data;
+    uint16_t t = mnl_attr_get_type(n);
+    if (t == MPTCP_PM_ADDR_ATTR_ADDR4 && mnl_attr_get_payload_len(n) == 4)
+        memcpy(&ep->addr, mnl_attr_get_payload(n), 4);
+    else if (t == MPTCP_PM_ADDR_ATTR_ID && mnl_attr_validate(n, MNL_TYPE_U8) == 0)
+        ep->id = mnl_attr_get_u8(n);
+    else if (t == MPTCP_PM_ADDR_ATTR_FLAGS && mnl_attr_validate(n, MNL_TYPE_U32) == 0)
+        ep->flags = mnl_attr_get_u32(n);
+    else if (t == MPTCP_PM_ADDR_ATTR_IF_IDX && mnl_attr_validate(n, MNL_TYPE_U32) == 0)
+        ep->ifindex = (int32_t)mnl_attr_get_u32(n);
+    else if (t == MPTCP_PM_ADDR_ATTR_PORT && mnl_attr_validate(n, MNL_TYPE_U16) == 0)
+        ep->port = mnl_attr_get_u16(n);
+    return MNL_CB_OK;
+}
+
+static int list_attr_cb(const struct nlattr *a, void *data)
 {
     struct list_ctx *lc = data;
-    const struct nlattr *a, *n;
-    mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
-    {
-        if ((mnl_attr_get_type(a) & NLA_TYPE_MASK) != MPTCP_PM_ATTR_ADDR)
-            continue;
-        struct pm_endpoint ep;
-        memset(&ep, 0, sizeof(ep));
-        mnl_attr_for_each_nested(n, a)
-        {
-            uint16_t t = mnl_attr_get_type(n);
-            if (t == MPTCP_PM_ADDR_ATTR_ADDR4 && mnl_attr_get_payload_len(n) == 4)
-                memcpy(&ep.addr, mnl_attr_get_payload(n), 4);
-            else if (t == MPTCP_PM_ADDR_ATTR_ID && mnl_attr_validate(n, MNL_TYPE_U8) == 0)
-                ep.id = mnl_attr_get_u8(n);
-            else if (t == MPTCP_PM_ADDR_ATTR_FLAGS && mnl_attr_validate(n, MNL_TYPE_U32) == 0)
-                ep.flags = mnl_attr_get_u32(n);
-            else if (t == MPTCP_PM_ADDR_ATTR_IF_IDX && mnl_attr_validate(n, MNL_TYPE_U32) == 0)
-                ep.ifindex = (int32_t)mnl_attr_get_u32(n);
-            else if (t == MPTCP_PM_ADDR_ATTR_PORT && mnl_attr_validate(n, MNL_TYPE_U16) == 0)
-                ep.port = mnl_attr_get_u16(n);
-        }
-        char ab[INET_ADDRSTRLEN], fb[64], ifn[IF_NAMESIZE];
-        flags_str(ep.flags, fb, sizeof(fb));
-        fprintf(lc->out, "id %u addr %s flags %s", ep.id,
-                inet_ntop(AF_INET, &ep.addr, ab, sizeof(ab)) ? ab : "?", fb);
-        if (ep.ifindex && if_indextoname((unsigned)ep.ifindex, ifn))
-            fprintf(lc->out, " dev %s", ifn);
-        if (ep.port)
-            fprintf(lc->out, " port %u", ep.port);
-        fputc('\n', lc->out);
-        lc->count++;
-    }
+    if ((mnl_attr_get_type(a) & NLA_TYPE_MASK) != MPTCP_PM_ATTR_ADDR)
+        return MNL_CB_OK;
+    struct pm_endpoint ep;
+    memset(&ep, 0, sizeof(ep));
+    if (mnl_attr_parse_nested(a, endpoint_attr_cb, &ep) < 0)
+        return MNL_CB_ERROR;
+    char ab[INET_ADDRSTRLEN], fb[64], ifn[IF_NAMESIZE];
+    flags_str(ep.flags, fb, sizeof(fb));
+    fprintf(lc->out, "id %u addr %s flags %s", ep.id,
+            inet_ntop(AF_INET, &ep.addr, ab, sizeof(ab)) ? ab : "?", fb);
+    if (ep.ifindex && if_indextoname((unsigned)ep.ifindex, ifn))
+        fprintf(lc->out, " dev %s", ifn);
+    if (ep.port)
+        fprintf(lc->out, " port %u", ep.port);
+    fputc('\n', lc->out);
+    lc->count++;
     return MNL_CB_OK;
+}
+
+static int list_cb(const struct nlmsghdr *nlh, void *data)
+{
+    return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), list_attr_cb, data);
 }
 
 int pm_list(struct pm *pm, FILE *out)
