@@ -1,0 +1,101 @@
+/* svc_config.c: the command-line keys of the network services (addresses, services, ports). */
+#include "services/services.h"
+#include "core/cmdline.h"
+#include "lib/format.h"
+#include "net/net.h"
+
+/* Defaults from issue 3: NIC0 10.1.0.2/24, NIC1 10.2.0.2/24 (host ends .1). */
+struct svc_config svc_cfg = {
+    .ip = {0x0A010002u, 0x0A020002u},
+    .mask = {0xFFFFFF00u, 0xFFFFFF00u},
+    .echo = true,
+    .rpcd = true,
+    .rpcd_port = 7100,
+    .stats_port = 7070,
+};
+
+/* "a.b.c.d/len" (len 1..32, default 24) into host-order address and mask. */
+static int parse_cidr(const char *v, size_t n, uint32_t *ip, uint32_t *mask)
+{
+    char buf[24];
+    if (v == NULL || n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    uint64_t len = 24;
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '/') {
+            buf[i] = '\0';
+            if (kparse_u64(buf + i + 1, n - i - 1, &len) != 0 || len < 1 || len > 32)
+                return -1;
+            break;
+        }
+    }
+    uint32_t a;
+    if (!ns_parse_ipv4(buf, &a))
+        return -1;
+    *ip = a;
+    *mask = len == 32 ? 0xFFFFFFFFu : ~(0xFFFFFFFFu >> len);
+    return 0;
+}
+
+static int set_ip0(const char *v, size_t n)
+{
+    return parse_cidr(v, n, &svc_cfg.ip[0], &svc_cfg.mask[0]);
+}
+KPARAM(ip0, set_ip0, "NIC0 address a.b.c.d/len (default 10.1.0.2/24)");
+
+static int set_ip1(const char *v, size_t n)
+{
+    return parse_cidr(v, n, &svc_cfg.ip[1], &svc_cfg.mask[1]);
+}
+KPARAM(ip1, set_ip1, "NIC1 address a.b.c.d/len (default 10.2.0.2/24)");
+
+static bool word_is(const char *w, size_t n, const char *name)
+{
+    return strlen(name) == n && memcmp(w, name, n) == 0;
+}
+
+static int set_services(const char *v, size_t n)
+{
+    if (v == NULL)
+        return -1;
+    bool echo = false, rpcd = false;
+    size_t s = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && v[i] != ',')
+            continue;
+        if (word_is(v + s, i - s, "echo"))
+            echo = true;
+        else if (word_is(v + s, i - s, "rpcd"))
+            rpcd = true;
+        else if (!word_is(v + s, i - s, "none"))
+            return -1;
+        s = i + 1;
+    }
+    svc_cfg.echo = echo;
+    svc_cfg.rpcd = rpcd;
+    return 0;
+}
+KPARAM(services, set_services, "comma list of echo,rpcd or none (default echo,rpcd)");
+
+static int set_port(const char *v, size_t n, uint16_t *out)
+{
+    uint64_t p;
+    if (v == NULL || kparse_u64(v, n, &p) != 0 || p == 0 || p > 65535)
+        return -1;
+    *out = (uint16_t)p;
+    return 0;
+}
+
+static int set_rpcd_port(const char *v, size_t n)
+{
+    return set_port(v, n, &svc_cfg.rpcd_port);
+}
+KPARAM(rpcd_port, set_rpcd_port, "rpcd TCP port (default 7100)");
+
+static int set_stats_port(const char *v, size_t n)
+{
+    return set_port(v, n, &svc_cfg.stats_port);
+}
+KPARAM(stats_port, set_stats_port, "netd counters/shutdown TCP port (default 7070)");
