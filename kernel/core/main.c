@@ -16,6 +16,7 @@
 #include "mm/heap.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "services/services.h"
 
 /* Multiboot v1 §3.2: the loader leaves this in EAX. */
 #define MB_BOOT_MAGIC 0x2BADB002u
@@ -52,7 +53,7 @@ static void init_thread(void *arg)
         ktest_run_all(ktest_filter());
     if (kbench_enabled())
         kbench_run();
-    LOGI("init: no services configured yet; idling");
+    services_start(); /* netd, echo, rpcd (kernel/services, issue 3) */
 }
 
 void kmain(uint32_t magic, uint32_t mbi_pa)
