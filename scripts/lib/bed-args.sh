@@ -1,0 +1,227 @@
+# bed-args.sh: run-bed.sh's options: defaults, parsing and validation (bad input exits 2, touches nothing).
+# Sourced by scripts/run-bed.sh; every setting lives in a BED_* variable.
+
+BED_ROOT=${BED_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BED_PROFILE_DIR=$BED_ROOT/netem/profiles
+BED_HOSTGEN=$BED_ROOT/build/hostgen
+BED_LINKEM=$BED_ROOT/build/linkem
+BED_SHAPE=$BED_ROOT/build/netsync-shape
+BED_BEDSTAT=$BED_ROOT/build/bedstat
+BED_ELF=$BED_ROOT/build/netsync.elf
+
+bed_defaults() {
+  BED_MODE=run            # run | up | down | help | merge
+  BED_TARGET=auto         # auto | guest | netns
+  BED_PROFILES="5g-sub6+wifi5-ac"
+  BED_DELAYS="0ms,10ms"
+  BED_LOSSES="0%,1%"
+  BED_SCHEDS="rr,prio"
+  BED_SEEDS="1"
+  BED_RATE=400
+  BED_REQ_SIZE=256
+  BED_RESP_SIZE=4096
+  BED_DURATION=5
+  BED_WARMUP=1
+  BED_CONNS=4
+  BED_JOBS=""             # empty = 2 for netns, 1 for guest (one TCG QEMU per core pair)
+  BED_OUT=$BED_ROOT/results
+  BED_RUN_ID=""
+  BED_SHAPER=auto
+  BED_ACCEL=auto
+  BED_KEEP_GOING=0
+  BED_DRY_RUN=0
+  BED_EMIT_JOBS=""
+  BED_ONLY_POINT=""
+  BED_POINT_TIMEOUT=""    # seconds; empty = duration + 90 (TCG boot, bring-up, drain)
+  BED_MERGE_DIR=""
+  BED_QUIET=0
+  BED_ARGV=()
+}
+
+bed_usage() {
+  cat <<'EOF'
+usage: scripts/run-bed.sh [options]          (make bed BED_ARGS="...": the same options)
+  Sweeps profile x delay x loss x scheduler x seed; each point gets its own namespaces,
+  shaped links, peer (guest or Linux responder) and a hostgen run; writes results/<run-id>/.
+ what and where
+  --target auto|guest|netns  peer: the NetSync guest in QEMU, or hostgen's Linux reference
+                             responder in a namespace (baseline). auto = guest when the guest
+                             build serves requests (has rpcd), else netns (default auto)
+  --profiles LIST            sweep values, each P0+P1 (one profile per link, names from
+                             netem/profiles/): default 5g-sub6+wifi5-ac
+  --delay LIST               extra one-way delay per direction, added to each link (0ms,10ms)
+  --loss LIST                extra random loss per direction, added to each link (0%,1%)
+  --sched LIST               guest scheduler (rr,prio); the netns target runs Linux: "linux"
+  --seeds LIST               seeds for links and hostgen (1)
+ load (hostgen)
+  --rate R                   open-loop requests/s (400)     --conns N     connections (4)
+  --req-size SPEC            request bytes (256)            --resp-size SPEC   (4096)
+  --duration S               seconds per point (5)          --warmup S   not measured (1)
+ how
+  --shaper auto|netem|linkem --accel auto|kvm|tcg   --jobs N  points in parallel
+  --timeout S                per-point limit (duration + 90)
+  --keep-going               record a failed point and go on (default: stop launching)
+  --out DIR                  results root (results)   --run-id ID  (date-time-pid)
+  --dry-run                  print the plan and exit   --emit-jobs FILE  one command per point
+  --merge DIR                rebuild DIR's CSVs, plots and manifest from its points/
+  --quiet                    no progress lines
+  --up / --down              interactive bed bring-up / removal (scripts/lib/guestnet.sh)
+  -h, --help
+ LIST = comma-separated values. Exit status: 0 all points ok, 1 a point failed, 2 bad input.
+ See docs/bed.md.
+EOF
+}
+
+bed_die() { echo "run-bed.sh: error: $*" >&2; exit 2; }
+
+# Splits a comma list into the array named $2; refuses empty items.
+bed_split() {
+  local list=$1 __name=$2 item
+  local -a out=()
+  [ -n "$list" ] || return 1
+  [[ "$list" == *, || "$list" == ,* || "$list" == *,,* ]] && return 1
+  IFS=, read -r -a out <<<"$list"
+  for item in "${out[@]}"; do [ -n "$item" ] || return 1; done
+  eval "$__name=(\"\${out[@]}\")"
+}
+
+bed_parse_args() {
+  BED_ARGV=("$@")
+  while [ $# -gt 0 ]; do
+    local opt=$1
+    case "$opt" in
+      -h|--help) BED_MODE=help; shift; continue ;;
+      --up) BED_MODE=up; shift; continue ;;
+      --down) BED_MODE=down; shift; continue ;;
+      --keep-going) BED_KEEP_GOING=1; shift; continue ;;
+      --dry-run) BED_DRY_RUN=1; shift; continue ;;
+      --quiet) BED_QUIET=1; shift; continue ;;
+      --target|--profiles|--delay|--loss|--sched|--seeds|--rate|--req-size|--resp-size|--duration|\
+      --warmup|--conns|--jobs|--out|--run-id|--shaper|--accel|--emit-jobs|--only-point|--timeout|--merge) ;;
+      *) bed_die "unknown option '$opt' (see --help)" ;;
+    esac
+    [ $# -ge 2 ] || bed_die "option $opt needs a value"
+    local v=$2
+    shift 2
+    case "$opt" in
+      --target) BED_TARGET=$v ;;
+      --profiles) BED_PROFILES=$v ;;
+      --delay) BED_DELAYS=$v ;;
+      --loss) BED_LOSSES=$v ;;
+      --sched) BED_SCHEDS=$v; BED_SCHED_GIVEN=1 ;;
+      --seeds) BED_SEEDS=$v ;;
+      --rate) BED_RATE=$v ;;
+      --req-size) BED_REQ_SIZE=$v ;;
+      --resp-size) BED_RESP_SIZE=$v ;;
+      --duration) BED_DURATION=$v ;;
+      --warmup) BED_WARMUP=$v ;;
+      --conns) BED_CONNS=$v ;;
+      --jobs) BED_JOBS=$v ;;
+      --out) BED_OUT=$v ;;
+      --run-id) BED_RUN_ID=$v ;;
+      --shaper) BED_SHAPER=$v ;;
+      --accel) BED_ACCEL=$v ;;
+      --emit-jobs) BED_EMIT_JOBS=$v ;;
+      --only-point) BED_ONLY_POINT=$v ;;
+      --timeout) BED_POINT_TIMEOUT=$v ;;
+      --merge) BED_MODE=merge; BED_MERGE_DIR=$v ;;
+    esac
+  done
+}
+
+# Numbers: positive decimal (rate, duration), non-negative (warmup), integers.
+bed_is_pos() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v x="$1" 'BEGIN{exit !(x > 0)}'; }
+bed_is_nonneg() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
+bed_is_uint() { [[ "$1" =~ ^[0-9]+$ ]] && [ "${#1}" -le 18 ]; }
+# hostgen's size SPEC grammar (docs/hostgen.md): N | fixed:N | uniform:A:B | exp:MEAN | bimodal:A:B:P.
+bed_is_size() {
+  [[ "$1" =~ ^([0-9]+|fixed:[0-9]+|uniform:[0-9]+:[0-9]+|exp:[0-9]+(\.[0-9]+)?|bimodal:[0-9]+:[0-9]+:[0-9]*\.?[0-9]+)$ ]]
+}
+# netem time and percent vocabulary (tc-netem(8) units; docs/profiles.md): 10ms, 500us, 0.5s, 1%.
+bed_is_time() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?(ns|us|ms|s)$ ]]; }
+bed_is_pct() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?%$ ]] && awk -v x="${1%\%}" 'BEGIN{exit !(x <= 100)}'; }
+# Schedulers the guest registers: its "sched" key's help text lists them (kernel/core/sched.c).
+bed_guest_scheds() {
+  [ -f "$BED_ELF" ] || return 1
+  grep -aoE 'scheduling policy: [a-z0-9 |]+' "$BED_ELF" | head -1 | sed 's/^scheduling policy: //; s/ //g; s/|/ /g'
+}
+
+# All checks that need no root and change nothing; the first failure exits 2.
+bed_validate() {
+  local p l s item known
+  case "$BED_TARGET" in auto|guest|netns) ;; *) bed_die "--target must be auto, guest or netns, not '$BED_TARGET'" ;; esac
+  case "$BED_SHAPER" in auto|netem|linkem) ;; *) bed_die "--shaper must be auto, netem or linkem, not '$BED_SHAPER'" ;; esac
+  case "$BED_ACCEL" in auto|kvm|tcg) ;; *) bed_die "--accel must be auto, kvm or tcg, not '$BED_ACCEL'" ;; esac
+  bed_split "$BED_PROFILES" BED_PROFILE_LIST || bed_die "malformed --profiles list '$BED_PROFILES'"
+  for p in "${BED_PROFILE_LIST[@]}"; do
+    [[ "$p" =~ ^[A-Za-z0-9_.-]+(\+[A-Za-z0-9_.-]+)?$ ]] ||
+      bed_die "malformed --profiles value '$p' (want P0+P1 or P0, names from netem/profiles/)"
+    IFS=+ read -r -a l <<<"$p"
+    for s in "${l[@]}"; do
+      [ -f "$BED_PROFILE_DIR/$s.profile" ] ||
+        bed_die "unknown profile '$s' (known: $(cd "$BED_PROFILE_DIR" && ls -- *.profile 2>/dev/null | sed 's/\.profile$//' | tr '\n' ' '))"
+    done
+  done
+  bed_split "$BED_DELAYS" BED_DELAY_LIST || bed_die "malformed --delay list '$BED_DELAYS'"
+  for item in "${BED_DELAY_LIST[@]}"; do bed_is_time "$item" || bed_die "malformed --delay value '$item' (want e.g. 0ms, 500us, 20ms)"; done
+  bed_split "$BED_LOSSES" BED_LOSS_LIST || bed_die "malformed --loss list '$BED_LOSSES'"
+  for item in "${BED_LOSS_LIST[@]}"; do bed_is_pct "$item" || bed_die "malformed --loss value '$item' (want e.g. 0%, 0.5%, at most 100%)"; done
+  bed_split "$BED_SEEDS" BED_SEED_LIST || bed_die "malformed --seeds list '$BED_SEEDS'"
+  for item in "${BED_SEED_LIST[@]}"; do bed_is_uint "$item" || bed_die "malformed --seeds value '$item' (want an unsigned integer)"; done
+  bed_split "$BED_SCHEDS" BED_SCHED_LIST || bed_die "malformed --sched list '$BED_SCHEDS'"
+  bed_is_pos "$BED_RATE" || bed_die "--rate wants requests/s > 0, got '$BED_RATE'"
+  bed_is_pos "$BED_DURATION" || bed_die "--duration wants seconds > 0, got '$BED_DURATION'"
+  bed_is_nonneg "$BED_WARMUP" || bed_die "--warmup wants seconds >= 0, got '$BED_WARMUP'"
+  awk -v w="$BED_WARMUP" -v d="$BED_DURATION" 'BEGIN{exit !(w < d)}' || bed_die "--warmup must be shorter than --duration"
+  bed_is_uint "$BED_CONNS" && [ "$BED_CONNS" -ge 1 ] && [ "$BED_CONNS" -le 4096 ] || bed_die "--conns wants 1..4096, got '$BED_CONNS'"
+  bed_is_size "$BED_REQ_SIZE" || bed_die "malformed --req-size '$BED_REQ_SIZE' (N | fixed:N | uniform:A:B | exp:MEAN | bimodal:A:B:P)"
+  bed_is_size "$BED_RESP_SIZE" || bed_die "malformed --resp-size '$BED_RESP_SIZE' (N | fixed:N | uniform:A:B | exp:MEAN | bimodal:A:B:P)"
+  if [ -n "$BED_JOBS" ]; then bed_is_uint "$BED_JOBS" && [ "$BED_JOBS" -ge 1 ] && [ "$BED_JOBS" -le 64 ] || bed_die "--jobs wants 1..64, got '$BED_JOBS'"; fi
+  if [ -n "$BED_POINT_TIMEOUT" ]; then bed_is_uint "$BED_POINT_TIMEOUT" && [ "$BED_POINT_TIMEOUT" -ge 1 ] || bed_die "--timeout wants whole seconds >= 1, got '$BED_POINT_TIMEOUT'"; fi
+  if [ -n "$BED_RUN_ID" ]; then [[ "$BED_RUN_ID" =~ ^[A-Za-z0-9_.-]{1,40}$ ]] || bed_die "--run-id wants 1..40 of [A-Za-z0-9_.-], got '$BED_RUN_ID'"; fi
+  if [ -n "$BED_ONLY_POINT" ]; then bed_is_uint "$BED_ONLY_POINT" && [ "$BED_ONLY_POINT" -ge 1 ] || bed_die "--only-point wants a point number >= 1, got '$BED_ONLY_POINT'"; fi
+  [ -n "$BED_OUT" ] || bed_die "--out wants a directory"
+  bed_pick_target
+  if [ "$BED_TARGET" = guest ]; then
+    [ -f "$BED_ELF" ] || bed_die "$BED_ELF not found (run: make)"
+    known=$(bed_guest_scheds)
+    for s in "${BED_SCHED_LIST[@]}"; do
+      [[ " $known " == *" $s "* ]] || bed_die "unknown scheduler '$s' (the guest build has: ${known:-none})"
+    done
+  else
+    # Linux schedules the reference responder: the guest scheduler axis does not apply.
+    for s in "${BED_SCHED_LIST[@]}"; do
+      [[ "$s" =~ ^[a-z0-9]+$ ]] || bed_die "malformed --sched value '$s'"
+    done
+    BED_SCHED_LIST=(linux)
+  fi
+  [ -n "$BED_JOBS" ] || { if [ "$BED_TARGET" = guest ]; then BED_JOBS=1; else BED_JOBS=2; fi; }
+  [ -n "$BED_POINT_TIMEOUT" ] || BED_POINT_TIMEOUT=$(awk -v d="$BED_DURATION" 'BEGIN{printf "%d", d + 90.999}')
+}
+
+# auto: the guest target only when the guest build can answer requests (it links rpcd).
+bed_pick_target() {
+  BED_TARGET_WHY="asked for"
+  [ "$BED_TARGET" = auto ] || return 0
+  if [ -f "$BED_ELF" ] && grep -aq 'rpcd' "$BED_ELF"; then
+    BED_TARGET=guest
+    BED_TARGET_WHY="auto: the guest build has rpcd"
+  else
+    BED_TARGET=netns
+    BED_TARGET_WHY="auto: the guest build has no request server (rpcd) yet, so hostgen's Linux reference responder is the peer"
+  fi
+}
+
+# Needs root and the built tools; run only for modes that touch the system.
+bed_check_system() {
+  [ "$(id -u)" -eq 0 ] || bed_die "needs root (network namespaces, taps); run as root"
+  local t missing=()
+  for t in ip jq awk gnuplot flock timeout; do command -v "$t" >/dev/null || missing+=("$t"); done
+  [ "$BED_TARGET" = guest ] && { command -v qemu-system-i386 >/dev/null || missing+=(qemu-system-i386); }
+  [ ${#missing[@]} -eq 0 ] || bed_die "missing tools: ${missing[*]} (run: make deps)"
+  for t in "$BED_HOSTGEN" "$BED_LINKEM" "$BED_BEDSTAT"; do
+    [ -x "$t" ] || missing+=("${t#"$BED_ROOT"/}")
+  done
+  [ "$BED_SHAPER" = linkem ] || { [ -x "$BED_SHAPE" ] || missing+=(build/netsync-shape); }
+  [ ${#missing[@]} -eq 0 ] || bed_die "missing build outputs: ${missing[*]} (run: make)"
+}

@@ -1,0 +1,234 @@
+# bed-report.sh: merges the points of a run into requests.csv, summary.csv, telemetry.csv, plots and manifest.json.
+# Every file is written to a temporary name and renamed, so a reader never sees half a file; the
+# whole merge holds a lock, so jobs of an --emit-jobs list may finish in any order.
+
+BED_POINT_COLS="point,target,profiles,extra_delay,extra_loss,sched,seed"
+
+# Value of key $2 in point.env file $1.
+bed_env() { sed -n "s/^$2=//p" "$1" | head -n1; }
+
+# Replaces $1 with $1.tmp (written by the caller) in one rename.
+bed_commit() { mv -f "$1.tmp" "$1"; }
+
+# CSV field: quoted when it holds a comma or a quote.
+bed_csvq() {
+  case "$1" in *[,\"]*) printf '"%s"' "${1//\"/\"\"}" ;; *) printf '%s' "$1" ;; esac
+}
+
+# "0ms" / "500us" / "0.5s" -> milliseconds; "1%" -> 1 (for plot axes).
+bed_ms() { awk -v t="$1" 'BEGIN{ if (match(t, /(ns|us|ms|s)$/)) { u = substr(t, RSTART); v = substr(t, 1, RSTART - 1) + 0;
+  f = (u == "ns") ? 1e-6 : (u == "us") ? 1e-3 : (u == "ms") ? 1 : 1000; printf "%g", v * f } }'; }
+
+# The point columns of point.env $1, CSV-ready.
+bed_point_prefix() {
+  local e=$1 f out=""
+  for f in point target profiles extra_delay extra_loss sched seed; do
+    out+="$(bed_csvq "$(bed_env "$e" "$f")"),"
+  done
+  printf '%s' "${out%,}"
+}
+
+# requests.csv: hostgen's rows with the point's columns in front and the guest's per-request
+# figures (COM2 records, decoded to points/<k>/guest.csv with columns id,p2p_ns,hol_ns,
+# sched_delay_ns,subflow) joined by request id; empty when the guest gave none.
+bed_merge_requests() {
+  local run=$1 out=$1/requests.csv d pre hdr
+  hdr=""
+  for d in "$run"/points/*/; do
+    [ -s "$d/hostgen/requests.csv" ] && { hdr=$(head -n1 "$d/hostgen/requests.csv"); break; }
+  done
+  [ -n "$hdr" ] || hdr="id,conn,intended_ns,actual_ns,done_ns,latency_ns,send_err_ns,req_bytes,resp_bytes,status,warmup,mismatched_bytes"
+  {
+    echo "$BED_POINT_COLS,$hdr,p2p_ns,hol_ns,sched_delay_ns,guest_subflow"
+    for d in $(bed_point_dirs "$run"); do
+      [ -s "$d/hostgen/requests.csv" ] || continue
+      pre=$(bed_point_prefix "$d/point.env")
+      awk -F, -v pre="$pre" -v g="$d/guest.csv" '
+        BEGIN { if ((getline line < g) > 0) { n = split(line, h, ",");
+                  for (i = 1; i <= n; i++) col[h[i]] = i
+                  while ((getline line < g) > 0) { split(line, f, ",");
+                    gv[f[col["id"]]] = f[col["p2p_ns"]] "," f[col["hol_ns"]] "," f[col["sched_delay_ns"]] "," f[col["subflow"]] } } }
+        NR > 1 { print pre "," $0 "," (($1 in gv) ? gv[$1] : ",,,") }' "$d/hostgen/requests.csv"
+    done
+  } >"$out.tmp" && bed_commit "$out"
+}
+
+bed_merge_telemetry() {
+  local run=$1 out=$1/telemetry.csv d pre hdr=""
+  for d in "$run"/points/*/; do
+    [ -s "$d/hostgen/telemetry.csv" ] && { hdr=$(head -n1 "$d/hostgen/telemetry.csv"); break; }
+  done
+  {
+    echo "$BED_POINT_COLS,${hdr:-t_ns}"
+    for d in $(bed_point_dirs "$run"); do
+      [ -s "$d/hostgen/telemetry.csv" ] || continue
+      pre=$(bed_point_prefix "$d/point.env")
+      awk -v pre="$pre" 'NR > 1 { print pre "," $0 }' "$d/hostgen/telemetry.csv"
+    done
+  } >"$out.tmp" && bed_commit "$out"
+}
+
+# Point directories in point order.
+bed_point_dirs() { find "$1/points" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*' 2>/dev/null | sort -t/ -k"$(($(tr -cd / <<<"$1/points/" | wc -c) + 1))" -n; }
+
+# Percentile columns (n,p50,p90,p99,p99 CI,p99.9) of column $2 of point dir $1's requests,
+# measured rows only (no warm-up; ok or late = timeout, as hostgen's own summary counts them).
+bed_pcts() {
+  local d=$1 col=$2 src
+  if [ "$col" = latency_ns ]; then src=$d/hostgen/requests.csv; else src=$d/.joined.csv; fi
+  [ -s "$src" ] || { printf '0,,,,,,'; return; }
+  awk -F, -v c="$col" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+    $h["warmup"] == 0 && ($h["status"] == "ok" || $h["status"] == "timeout") && $h[c] != "" { print $h[c] }' "$src" |
+    "$BED_BEDSTAT" summary | awk -F, 'NR == 2 { printf "%s,%s,%s,%s,%s,%s,%s", $1, $4, $5, $6, $7, $8, $9 }'
+}
+
+bed_summary_header() {
+  local s h=""
+  for s in e2e p2p hol; do h+=",${s}_n,${s}_p50_ns,${s}_p90_ns,${s}_p99_ns,${s}_p99_ci_lo_ns,${s}_p99_ci_hi_ns,${s}_p999_ns"; done
+  echo "point,status,reason,target,profiles,extra_delay,extra_loss,sched,seed,shaper,accel,target_rate,achieved_rate,completed_rate,requests,measured,errors,timeouts,resets,mismatches,connect_failures${h},fallback,fallback_conns,max_subflows,link0_bytes,link1_bytes,link0_share,link1_share,guest_records,bringup_s,teardown_s"
+}
+
+bed_summary_row() {
+  local d=$1 e=$1/point.env js=$1/hostgen/summary.json st reason f out="" b0 b1
+  st=$(cut -f1 "$d/status" 2>/dev/null); st=${st:-missing}
+  reason=$(cut -f2- -s "$d/status" 2>/dev/null)
+  out="$(bed_env "$e" point),$st,$(bed_csvq "$reason")"
+  for f in target profiles extra_delay extra_loss sched seed shaper accel; do out+=",$(bed_csvq "$(bed_env "$e" $f)")"; done
+  if [ -s "$js" ] && jq -e . "$js" >/dev/null 2>&1; then
+    out+=,$(jq -r '[.target_rate, .achieved_rate, .completed_rate, .requests_total, .requests_measured, .errors.total,
+      .errors.timeout, .errors.reset, .errors.mismatch, .errors.connect_failure] | map(tostring) | join(",")' "$js")
+  else
+    out+=",$BED_RATE,,,,,,,,,"
+  fi
+  # The guest's per-request figures, joined by id into a scratch file for the percentiles.
+  awk -F, -v p="$(bed_env "$e" point)" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; print; next } $h["point"] == p' \
+    "${d%/points/*}/requests.csv" >"$d/.joined.csv" 2>/dev/null
+  out+=",$(bed_pcts "$d" latency_ns),$(bed_pcts "$d" p2p_ns),$(bed_pcts "$d" hol_ns)"
+  if [ -s "$js" ] && jq -e . "$js" >/dev/null 2>&1; then
+    out+=,$(jq -r '[(if .errors.fallback > 0 then 1 else 0 end), .errors.fallback, .max_subflows] | map(tostring) | join(",")' "$js")
+    b0=$(jq '[.paths[] | select(.local == "10.1.0.1") | .bytes_acked + .bytes_received] | add // 0' "$js")
+    b1=$(jq '[.paths[] | select(.local == "10.2.0.1") | .bytes_acked + .bytes_received] | add // 0' "$js")
+    out+=",$b0,$b1,$(awk -v a="$b0" -v b="$b1" 'BEGIN{ t = a + b; if (t > 0) printf "%.4f,%.4f", a / t, b / t; else printf "," }')"
+  else
+    out+=",,,,,,,"
+  fi
+  out+=",$( [ -s "$d/guest.csv" ] && echo $(($(wc -l <"$d/guest.csv") - 1)) || echo 0)"
+  out+=",$(bed_env "$e" bringup_s),$(bed_env "$e" teardown_s)"
+  rm -f "$d/.joined.csv"
+  echo "$out"
+}
+
+bed_merge_summary() {
+  local run=$1 out=$1/summary.csv d
+  { bed_summary_header; for d in $(bed_point_dirs "$run"); do bed_summary_row "$d"; done; } >"$out.tmp" && bed_commit "$out"
+}
+
+# Plot inputs: P99 (ms) with its CI against extra delay and loss, one series per other setting.
+bed_plots() {
+  local run=$1 pd=$1/plots d k
+  mkdir -p "$pd/data" || return 1
+  : >"$pd/gnuplot.log"
+  # Columns used: 1 point 2 status 5 profiles 6 delay 7 loss 8 sched 9 seed; e2e p99/ci at 25..27.
+  awk -F, -v out="$pd/data" -v delays="$(for d in $(cut -d, -f6 "$run/summary.csv" | tail -n +2 | sort -u); do printf '%s=%s ' "$d" "$(bed_ms "$d")"; done)" '
+    BEGIN { n = split(delays, a, " "); for (i = 1; i <= n; i++) { split(a[i], kv, "="); ms[kv[1]] = kv[2] } }
+    NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+    $h["status"] == "ok" && $h["e2e_p99_ns"] != "" {
+      lo = ($h["e2e_p99_ci_lo_ns"] == "") ? $h["e2e_p99_ns"] : $h["e2e_p99_ci_lo_ns"]
+      hi = ($h["e2e_p99_ci_hi_ns"] == "") ? $h["e2e_p99_ns"] : $h["e2e_p99_ci_hi_ns"]
+      row = sprintf("%.6f %.6f %.6f", $h["e2e_p99_ns"] / 1e6, lo / 1e6, hi / 1e6)
+      loss = $h["extra_loss"]; sub(/%$/, "", loss)
+      sd = $h["profiles"] " " $h["sched"] " loss " $h["extra_loss"] " seed " $h["seed"]
+      sl = $h["profiles"] " " $h["sched"] " delay " $h["extra_delay"] " seed " $h["seed"]
+      if (!(sd in D)) { nd++; D[sd] = nd; dn[nd] = sd }
+      if (!(sl in L)) { nl++; L[sl] = nl; ln[nl] = sl }
+      dv[D[sd]] = dv[D[sd]] ms[$h["extra_delay"]] " " row "\n"
+      lv[L[sl]] = lv[L[sl]] loss " " row "\n"
+    }
+    END {
+      for (i = 1; i <= nd; i++) { printf "%s\n\n", dv[i] > (out "/p99_vs_delay.dat"); print dn[i] > (out "/p99_vs_delay.titles") }
+      for (i = 1; i <= nl; i++) { printf "%s\n\n", lv[i] > (out "/p99_vs_loss.dat"); print ln[i] > (out "/p99_vs_loss.titles") }
+    }' "$run/summary.csv"
+  local ok=0
+  for k in delay loss; do
+    [ -s "$pd/data/p99_vs_$k.dat" ] || continue
+    # Sort each series by x so lines join neighbours (blocks are separated by two blank lines).
+    awk -v RS= '{ n = split($0, r, "\n"); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) { split(r[i], x, " "); split(r[j], y, " "); if (y[1] + 0 < x[1] + 0) { t = r[i]; r[i] = r[j]; r[j] = t } }
+      s = ""; for (i = 1; i <= n; i++) s = s r[i] "\n"; printf "%s\n\n", s }' "$pd/data/p99_vs_$k.dat" >"$pd/data/p99_vs_$k.sorted"
+    gnuplot -e "infile='$pd/data/p99_vs_$k.sorted'; titlefile='$pd/data/p99_vs_$k.titles'; outbase='$pd/p99_vs_$k'; xlab='$( [ $k = delay ] && echo 'extra one-way delay per link (ms)' || echo 'extra loss per link and direction (%)')'" \
+      "$BED_ROOT/scripts/lib/bed-p99.gp" >>"$pd/gnuplot.log" 2>&1 || ok=1
+  done
+  # CDF of end-to-end latency per point (measured requests), one image per point.
+  for d in $(bed_point_dirs "$run"); do
+    k=$(bed_env "$d/point.env" point)
+    [ -s "$d/hostgen/requests.csv" ] || continue
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+      $h["warmup"] == 0 && ($h["status"] == "ok" || $h["status"] == "timeout") && $h["latency_ns"] != "" { print $h["latency_ns"] }' \
+      "$d/hostgen/requests.csv" | "$BED_BEDSTAT" cdf 500 | awk -F, 'NR > 1 { printf "%.6f %s\n", $1 / 1e6, $2 }' >"$pd/data/cdf-$k.dat"
+    [ -s "$pd/data/cdf-$k.dat" ] || continue
+    gnuplot -e "infile='$pd/data/cdf-$k.dat'; outbase='$pd/cdf-$k'; ttl='point $k: $(bed_env "$d/point.env" profiles) $(bed_env "$d/point.env" sched) +$(bed_env "$d/point.env" extra_delay) +$(bed_env "$d/point.env" extra_loss) loss seed $(bed_env "$d/point.env" seed)'" \
+      "$BED_ROOT/scripts/lib/bed-cdf.gp" >>"$pd/gnuplot.log" 2>&1 || ok=1
+  done
+  return $ok
+}
+
+# Tool versions and the code revision, for the manifest.
+bed_versions_json() {
+  local rev dirty qv gv
+  rev=$(git -C "$BED_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+  dirty=$(git -C "$BED_ROOT" status --porcelain 2>/dev/null | head -c1 | wc -c)
+  qv=$(qemu-system-i386 --version 2>/dev/null | head -n1)
+  gv=$(gcc --version 2>/dev/null | head -n1)
+  jq -n --arg rev "$rev" --argjson dirty "$dirty" --arg qemu "$qv" --arg gcc "$gv" \
+    --arg gnuplot "$(gnuplot --version 2>/dev/null)" --arg ip "$(ip -V 2>/dev/null)" \
+    --arg kernel "$(uname -r)" --arg kver "$(uname -v)" --arg machine "$(uname -m)" \
+    --arg hostgen_sha "$(sha256sum "$BED_HOSTGEN" 2>/dev/null | cut -c1-16)" \
+    --arg linkem_sha "$(sha256sum "$BED_LINKEM" 2>/dev/null | cut -c1-16)" \
+    --arg guest_sha "$(sha256sum "$BED_ELF" 2>/dev/null | cut -c1-16)" \
+    '{git_revision: $rev, git_dirty: ($dirty > 0), host_kernel: $kernel, host_kernel_version: $kver, machine: $machine,
+      qemu: $qemu, gcc: $gcc, gnuplot: $gnuplot, iproute2: $ip,
+      sha256_16: {hostgen: $hostgen_sha, linkem: $linkem_sha, guest_elf: $guest_sha}}'
+}
+
+# manifest.json: parameters as given (run.env written at the start), versions, and each point.
+bed_manifest() {
+  local run=$1 out=$1/manifest.json d pts="[]"
+  for d in $(bed_point_dirs "$run"); do
+    pts=$(jq --argjson p "$(awk -F= '{ printf "%s\t%s\n", $1, substr($0, index($0, "=") + 1) }' "$d/point.env" |
+      jq -R -s 'split("\n") | map(select(length > 0) | split("\t") | {(.[0]): .[1]}) | add')" \
+      --arg st "$(cut -f1 "$d/status" 2>/dev/null)" --arg why "$(cut -f2- -s "$d/status" 2>/dev/null)" \
+      '. + [$p + {status: $st, reason: $why}]' <<<"$pts")
+  done
+  jq -n --argjson params "$(jq -R -s 'split("\n") | map(select(length > 0) | capture("^(?<k>[^=]+)=(?<v>.*)$") | {(.k): .v}) | add' "$run/run.env")" \
+    --argjson versions "$(bed_versions_json)" --argjson points "$pts" \
+    --arg created "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    --arg mptcp "$(cat /proc/sys/net/mptcp/enabled 2>/dev/null)" \
+    '{format: "netsync-bed-manifest-1", created: $created, parameters: $params,
+      seeds: ($params.seeds | split(",") | map(tonumber)), host_mptcp_enabled: $mptcp,
+      versions: $versions, points: $points,
+      files: ["requests.csv", "summary.csv", "telemetry.csv", "plots/", "points/<k>/"]}' >"$out.tmp" && bed_commit "$out"
+}
+
+# Final table: P99 per point, with its CI, errors and link share.
+bed_table() {
+  local run=$1
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i
+      printf "%-5s %-20s %-7s %-6s %-6s %-4s %-8s %10s %-21s %7s %-11s\n", "point", "profiles", "delay", "loss", "sched", "seed", "status", "P99 ms", "95% CI ms", "errors", "share 0/1"; next }
+    { # reasons are quoted and may hold commas: re-split only the simple leading fields
+      line = $0; q = index(line, "\""); if (q) { e = index(substr(line, q + 1), "\""); line = substr(line, 1, q - 1) "x" substr(line, q + e + 1) }
+      split(line, f, ",")
+      p99 = (f[h["e2e_p99_ns"]] == "") ? "-" : sprintf("%.2f", f[h["e2e_p99_ns"]] / 1e6)
+      ci = (f[h["e2e_p99_ci_lo_ns"]] == "") ? "-" : sprintf("[%.2f, %.2f]", f[h["e2e_p99_ci_lo_ns"]] / 1e6, f[h["e2e_p99_ci_hi_ns"]] / 1e6)
+      sh = (f[h["link0_share"]] == "") ? "-" : sprintf("%.2f/%.2f", f[h["link0_share"]], f[h["link1_share"]])
+      printf "%-5s %-20s %-7s %-6s %-6s %-4s %-8s %10s %-21s %7s %-11s\n", f[1], f[h["profiles"]], f[h["extra_delay"]], f[h["extra_loss"]], f[h["sched"]], f[h["seed"]], f[2], p99, ci, (f[h["errors"]] == "" ? "-" : f[h["errors"]]), sh }' "$run/summary.csv"
+}
+
+# The whole merge, under the run's lock.
+bed_report() {
+  local run=$1
+  (
+    flock -w 600 9 || { echo "run-bed: cannot lock $run for merging" >&2; exit 1; }
+    bed_merge_requests "$run" && bed_merge_summary "$run" && bed_merge_telemetry "$run" || exit 1
+    bed_plots "$run" || echo "run-bed: warning: a plot failed, see $run/plots/gnuplot.log" >&2
+    bed_manifest "$run"
+  ) 9>"$run/.merge.lock"
+}
