@@ -55,32 +55,40 @@ size_t mptcp_read(struct mptcp_conn *c, void *buf, size_t len)
     return n;
 }
 
-/* Stores data-level bytes [dsn, dsn+n); returns how many leading bytes were taken (stopping at
- * the window edge). Bytes below rcv_nxt are duplicates: taken, not stored. */
-static uint32_t store(struct mptcp_conn *c, const struct mptcp_subflow *sf, uint64_t dsn,
-                      const uint8_t *p, uint32_t n, uint64_t now_us)
+/* Copies data-level bytes [dsn, dsn+n) into the ring; returns how many leading bytes were taken
+ * (stopping at the window edge). Bytes below rcv_nxt are duplicates: taken, not copied. */
+static uint32_t copy_in(struct mptcp_conn *c, uint64_t dsn, const uint8_t *p, uint32_t n)
 {
     uint64_t edge = c->read_dsn + MPTCP_RCVBUF;
     if (c->fin_rcvd && edge > c->fin_dsn)
         edge = c->fin_dsn; /* nothing lives at or after the DATA_FIN (RFC 8684 3.3.3) */
-    uint64_t old_nxt = c->rcv_nxt;
     uint32_t taken = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t d = dsn + i;
-        if (d < c->rcv_nxt) { /* duplicate of delivered data */
+        if (d < c->rcv_nxt) {
             taken++;
             continue;
         }
         if (d >= edge)
             break;
-        uint32_t off = (uint32_t)d & RMASK;
-        c->rbuf[off] = p[i];
-        bit_set(c, d);
+        c->rbuf[(uint32_t)d & RMASK] = p[i];
         taken++;
     }
-    if (dsn + taken > c->rcv_high && taken)
-        c->rcv_high = dsn + taken;
-    /* advance over contiguous bytes; whole bitmap bytes at once when aligned */
+    return taken;
+}
+
+/* Marks copied bytes [dsn, dsn+n) present and moves the in-order point over contiguous ones. */
+static void mark(struct mptcp_conn *c, const struct mptcp_subflow *sf, uint64_t dsn, uint32_t n,
+                 uint64_t now_us)
+{
+    if (n == 0)
+        return;
+    uint64_t old_nxt = c->rcv_nxt;
+    for (uint64_t d = dsn > c->rcv_nxt ? dsn : c->rcv_nxt; d < dsn + n; d++)
+        bit_set(c, d);
+    if (dsn + n > c->rcv_high)
+        c->rcv_high = dsn + n;
+    /* whole bitmap bytes at once when aligned */
     while (c->rcv_nxt < c->rcv_high) {
         uint32_t i = (uint32_t)c->rcv_nxt & RMASK;
         if ((i & 7) == 0 && c->rcv_high - c->rcv_nxt >= 8 && c->rmap[i >> 3] == 0xff) {
@@ -93,13 +101,12 @@ static uint32_t store(struct mptcp_conn *c, const struct mptcp_subflow *sf, uint
         bit_clear(c, c->rcv_nxt);
         c->rcv_nxt++;
     }
-    /* This piece filled a data-level hole if the in-order point moved past its own end. */
-    if (taken && dsn <= old_nxt && c->rcv_nxt > dsn + taken) {
+    /* These bytes filled a data-level hole if the in-order point moved past their end. */
+    if (dsn <= old_nxt && c->rcv_nxt > dsn + n) {
         c->last_hole_filler = (int8_t)sf->index;
         c->last_hole_fill_us = now_us;
     }
     c->bytes_delivered += c->rcv_nxt - old_nxt;
-    return taken;
 }
 
 static bool in_map(const struct mptcp_rx_map *m, uint32_t rel)
@@ -376,37 +383,48 @@ static void place_payload(struct mptcp_conn *c, struct mptcp_subflow *sf,
                     n = m->sf_len - in;
             }
             if (m->has_csum && !m->csum_done) {
+                /* 3.3.1: a checksummed mapping becomes visible only once its sum verifies; it is
+                 * summed in subflow order, bytes are held in the ring meanwhile. */
                 int32_t ahead = (int32_t)(r - m->csum_next); /* > 0: bytes not yet summed */
                 if (ahead > 0) {
                     res->drop_reason = MPTCP_DROP_CSUM;
                     break; /* a hole inside this mapping: wait for it in subflow order */
                 }
                 uint32_t skip = (uint32_t)-ahead; /* leading bytes already in the sum */
-                if (skip < n) {
-                    mptcp_csum_add(&m->acc, seg->payload + off + skip, n - skip);
-                    m->csum_next += n - skip;
-                    if (m->csum_next == m->ssn + m->sf_len) {
-                        m->csum_done = true;
-                        if (mptcp_dss_csum(&m->acc, m->dsn, m->ssn, m->dl_len, m->csum) != 0) {
-                            /* 3.7: checksum failure: MP_FAIL and fallback when this is the only
-                             * subflow, else reset the subflow. */
-                            if (established_count(c) > 1) {
-                                reset_sf(res, sf);
-                            } else {
-                                c->send_mp_fail = true;
-                                c->mp_fail_dsn = m->dsn;
-                                c->fb_dsn = m->dsn;
-                                c->fb_ssn = m->ssn;
-                                mptcp_enter_fallback(c, r, res);
-                            }
-                            res->drop_reason = MPTCP_DROP_CSUM;
-                            break;
-                        }
-                    }
+                uint32_t t = copy_in(c, dsn, seg->payload + off, n);
+                if (t > skip) {
+                    mptcp_csum_add(&m->acc, seg->payload + off + skip, t - skip);
+                    m->csum_next += t - skip;
                 }
+                if (m->csum_next == m->ssn + m->sf_len) {
+                    m->csum_done = true;
+                    if (mptcp_dss_csum(&m->acc, m->dsn, m->ssn, m->dl_len, m->csum) != 0) {
+                        /* 3.7: checksum failure: MP_FAIL and fallback when this is the only
+                         * subflow, else reset the subflow. */
+                        if (established_count(c) > 1) {
+                            reset_sf(res, sf);
+                        } else {
+                            c->send_mp_fail = true;
+                            c->mp_fail_dsn = m->dsn;
+                            c->fb_dsn = m->dsn;
+                            c->fb_ssn = m->ssn;
+                            mptcp_enter_fallback(c, r, res);
+                        }
+                        res->drop_reason = MPTCP_DROP_CSUM;
+                        break;
+                    }
+                    mark(c, sf, m->dsn, m->sf_len, seg->now_us);
+                }
+                off += t;
+                if (t < n) {
+                    res->drop_reason = MPTCP_DROP_WINDOW;
+                    break;
+                }
+                continue;
             }
         }
-        uint32_t t = store(c, sf, dsn, seg->payload + off, n, seg->now_us);
+        uint32_t t = copy_in(c, dsn, seg->payload + off, n);
+        mark(c, sf, dsn, t, seg->now_us);
         off += t;
         if (t < n) {
             res->drop_reason = MPTCP_DROP_WINDOW;

@@ -449,6 +449,7 @@ static void dss_checksums(void **s)
     assert_int_equal(r.accepted, 0);
     one(1, p, 151, &m, &r); /* odd split: the sum must carry the byte parity */
     assert_int_equal(r.accepted, 151);
+    assert_int_equal(mptcp_readable(C), 0); /* held back until the whole mapping verifies */
     one(152, p + 151, 150, &m, &r);
     assert_int_equal(r.accepted, 150);
     assert_false(r.verdict & MPTCP_RX_FALLBACK);
@@ -487,6 +488,7 @@ static void checksum_failure_with_two_subflows_resets_one(void **s)
     assert_true(r.verdict & MPTCP_RX_RESET_SF);
     assert_int_equal(r.reset_mask, 1u << sf->index);
     assert_int_not_equal(C->state, MPC_FALLBACK);
+    assert_int_equal(mptcp_readable(C), 0); /* corrupted bytes never reach the reader */
 }
 
 static void metrics_for_the_scheduler(void **s)
