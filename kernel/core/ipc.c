@@ -10,6 +10,18 @@ void endpoint_init(struct endpoint *ep, const char *name)
     waitq_init(&ep->senders);
     waitq_init(&ep->receivers);
     ep->name = name;
+    ep->bound = NULL;
+}
+
+void endpoint_bind_notification(struct endpoint *ep, struct notification *n)
+{
+    uint32_t f = irq_save();
+    if (ep->bound != NULL)
+        ep->bound->bound_ep = NULL;
+    ep->bound = n;
+    if (n != NULL)
+        n->bound_ep = ep;
+    irq_restore(f);
 }
 
 static struct endpoint *registry[IPC_REGISTRY_MAX];
@@ -86,6 +98,7 @@ static int deliver(struct endpoint *ep, const struct ipc_msg *m, struct ipc_msg 
         /* A receiver is waiting: copy straight into its buffer and wake it. */
         copy_msg(r->ipc_recv_buf, m, self->tid);
         r->ipc_partner = reply != NULL ? self : NULL;
+        r->ipc_recv_got = true;
         if (reply != NULL)
             self->ipc_status = 2; /* taken, awaiting the reply */
         else
@@ -123,18 +136,37 @@ int ipc_recv(struct endpoint *ep, struct ipc_msg *m, struct ipc_reply_cap *rc)
         return IPC_EINVAL;
     struct thread *self = thread_current();
     uint32_t f = irq_save();
-    struct thread *s = first_waiter(&ep->senders);
-    if (s != NULL) {
-        copy_msg(m, s->ipc_send_msg, s->tid);
-        rc->caller = s->ipc_is_call ? s : NULL;
-        s->ipc_status = s->ipc_is_call ? 2 : IPC_OK;
-        /* Wake a plain sender; a caller stays blocked until the reply (it re-blocks at once). */
-        waitq_wake_one(&ep->senders);
-    } else {
+    for (;;) {
+        /* Pending bound-notification bits come first: interrupts must not starve. */
+        if (ep->bound != NULL && ep->bound->bits != 0) {
+            uint32_t bits = ep->bound->bits;
+            ep->bound->bits = 0;
+            m->label = IPC_LABEL_NOTIFY;
+            m->len = 4;
+            m->sender = 0;
+            for (int i = 0; i < 4; i++)
+                m->data[i] = (uint8_t)(bits >> (8 * i));
+            rc->caller = NULL;
+            break;
+        }
+        struct thread *s = first_waiter(&ep->senders);
+        if (s != NULL) {
+            copy_msg(m, s->ipc_send_msg, s->tid);
+            rc->caller = s->ipc_is_call ? s : NULL;
+            s->ipc_status = s->ipc_is_call ? 2 : IPC_OK;
+            /* Wake a plain sender; a caller stays blocked until the reply (re-blocks at once). */
+            waitq_wake_one(&ep->senders);
+            break;
+        }
         self->ipc_recv_buf = m;
         self->ipc_partner = NULL;
+        self->ipc_recv_got = false;
         waitq_wait(&ep->receivers, 0);
-        rc->caller = self->ipc_partner;
+        if (self->ipc_recv_got) {
+            rc->caller = self->ipc_partner;
+            break;
+        }
+        /* Woken by the bound notification: loop and report it. */
     }
     irq_restore(f);
     return IPC_OK;
@@ -164,13 +196,16 @@ void notification_init(struct notification *n)
 {
     n->bits = 0;
     waitq_init(&n->waiters);
+    n->bound_ep = NULL;
 }
 
 void notify_signal(struct notification *n, uint32_t bits)
 {
     uint32_t f = irq_save();
     n->bits |= bits;
-    waitq_wake_one(&n->waiters);
+    /* A thread in notify_wait takes it; otherwise one blocked in ipc_recv on the bound endpoint. */
+    if (!waitq_wake_one(&n->waiters) && n->bound_ep != NULL)
+        waitq_wake_one(&n->bound_ep->receivers);
     irq_restore(f);
 }
 

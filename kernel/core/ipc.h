@@ -21,11 +21,14 @@ struct ipc_msg {
     uint8_t data[IPC_MSG_MAX];
 };
 
+struct notification;
+
 /* A rendezvous point: senders and receivers queue here until a partner arrives. */
 struct endpoint {
     struct waitq senders;   /* blocked in send/call, message not yet taken */
     struct waitq receivers; /* blocked in recv */
     const char *name;
+    struct notification *bound; /* signals on it also end an ipc_recv here */
 };
 
 /* What ipc_recv returns for replying to a call (one-shot: valid until ipc_reply). */
@@ -34,6 +37,12 @@ struct ipc_reply_cap {
 };
 
 void endpoint_init(struct endpoint *ep, const char *name);
+/*
+ * Binds n to ep (seL4's bound notification): a thread blocked in ipc_recv(ep) also wakes when
+ * n is signalled, and gets an IPC_LABEL_NOTIFY message. A driver/service thread thus waits for
+ * requests and interrupts in one call. One notification per endpoint; NULL unbinds.
+ */
+void endpoint_bind_notification(struct endpoint *ep, struct notification *n);
 /* Service registry: services publish their endpoint under its name and find each other's by
    name (never by calling into each other). 0, or -1 when the name is taken or the table full. */
 #define IPC_REGISTRY_MAX 32
@@ -53,7 +62,12 @@ int ipc_reply(struct ipc_reply_cap *rc, const struct ipc_msg *m);
 struct notification {
     volatile uint32_t bits;
     struct waitq waiters;
+    struct endpoint *bound_ep; /* see endpoint_bind_notification */
 };
+
+/* Label of the message ipc_recv returns for a bound notification; data holds the 4-byte
+   little-endian bit set (what notify_wait would have returned), sender is 0. */
+#define IPC_LABEL_NOTIFY 0xFFFFFFFFu
 
 void notification_init(struct notification *n);
 void notify_signal(struct notification *n, uint32_t bits);

@@ -47,6 +47,7 @@ struct thread {
     struct ipc_msg *ipc_recv_buf;
     struct ipc_msg *ipc_reply_buf;
     bool ipc_is_call;
+    bool ipc_recv_got; /* a sender delivered into ipc_recv_buf while we waited */
     int ipc_status;
     struct thread *ipc_partner;
     /* Boosts (sched_boost): prio above base_prio until boost_timer fires. */

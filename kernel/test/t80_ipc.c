@@ -182,3 +182,42 @@ KTEST(ipc, registry_by_name)
     ipc_unregister(&b);
     KEXPECT(ipc_lookup("svc-a") == NULL);
 }
+
+static struct endpoint bep;
+static struct notification bn;
+static struct ipc_msg bmsg[3];
+
+static void bound_server(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        struct ipc_reply_cap rc;
+        ipc_recv(&bep, &bmsg[i], &rc);
+        if (rc.caller != NULL)
+            ipc_reply(&rc, &bmsg[i]);
+    }
+}
+
+KTEST(ipc, bound_notification_ends_recv)
+{
+    endpoint_init(&bep, "bound");
+    notification_init(&bn);
+    endpoint_bind_notification(&bep, &bn);
+    struct thread *srv = thread_create("bound-srv", bound_server, NULL, PRIO_DEFAULT);
+    thread_sleep_ns(300000); /* the server now waits in ipc_recv */
+    notify_signal(&bn, 0x21);
+    static struct ipc_msg req, resp;
+    fill(&req, 5, 8, 1);
+    KEXPECT_EQ(ipc_call(&bep, &req, &resp), IPC_OK); /* requests still flow */
+    notify_signal(&bn, 0x4); /* pending before the server's next recv: returned at once */
+    thread_join(srv);
+    KEXPECT_EQ(bmsg[0].label, IPC_LABEL_NOTIFY);
+    KEXPECT_EQ(bmsg[0].len, 4);
+    KEXPECT_EQ(bmsg[0].data[0], 0x21);
+    KEXPECT_EQ(bmsg[1].label, 5);
+    KEXPECT_EQ(resp.label, 5);
+    KEXPECT_EQ(bmsg[2].label, IPC_LABEL_NOTIFY);
+    KEXPECT_EQ(bmsg[2].data[0], 0x4);
+    endpoint_bind_notification(&bep, NULL);
+    KEXPECT(bn.bound_ep == NULL);
+}
