@@ -7,7 +7,10 @@ NET_UNIT_SRCS   := $(sort $(wildcard tests/unit/net/*.c))
 NET_FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/net/*.c))
 NET_B := $(B)/net
 
-NET_HOST_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/host/%.o,$(NET_SHARED_SRCS) $(NET_PORT_SRCS))
+# The tap process also serves the request protocol: it links the shared codec of kernel/lib/proto.
+NET_PROTO_SRC  := kernel/lib/proto/rpc_proto.c
+NET_HOST_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/host/%.o,$(NET_SHARED_SRCS) $(NET_PORT_SRCS)) \
+                  $(NET_B)/host/lib/rpc_proto.o
 NET_TEST_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/test/%.o,$(NET_SHARED_SRCS)) \
                   $(patsubst tests/unit/net/%.c,$(NET_B)/test/unit/%.o,$(NET_UNIT_SRCS))
 NET_FUZZ_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/fuzz/%.o,$(NET_SHARED_SRCS))
@@ -29,6 +32,10 @@ net: $(NET_TAP) $(NET_UNIT) $(NET_FUZZERS) $(NET_KCHECK)
 net-kcheck: $(NET_KCHECK)
 
 $(NET_B)/host/%.o: kernel/net/%.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(NET_B)/host/lib/rpc_proto.o: $(NET_PROTO_SRC)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
 
@@ -61,9 +68,9 @@ $(NET_TAP): $(NET_HOST_OBJS)
 	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@
 
 # Linux-side benchmark client (not part of the stack).
-$(NET_RR): kernel/net/tools/rr_client.c
+$(NET_RR): kernel/net/tools/rr_client.c $(NET_B)/host/lib/rpc_proto.o
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $< -o $@
+	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@
 
 $(NET_UNIT): $(NET_TEST_OBJS)
 	@mkdir -p $(dir $@)

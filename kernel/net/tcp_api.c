@@ -68,8 +68,12 @@ static void unqueue_child(struct tcp_pcb *pcb)
 void tcp_drop(struct tcp_pcb *pcb, int err)
 {
     struct ns_stack *st = pcb->st;
-    if (pcb->state == TCPS_CLOSED && pcb->dead)
+    if (pcb->state == TCPS_CLOSED) {
+        /* Already over (counted, hooks told): only the owner's release remains. */
+        if (pcb->app_closed)
+            pcb->dead = true;
         return;
+    }
     bool was_listener_child = pcb->listener != NULL;
     if (err == NS_ERESET || err == NS_ETIMEOUT)
         st->stats.tcp_conn_reset++;

@@ -296,7 +296,7 @@ static void on_control(struct mptcp_conn *c, struct mptcp_subflow *sf,
     if (mptcp_has(o, MPTCP_SUB_RM_ADDR)) {
         const struct mptcp_opt *r = &o->opt[MPTCP_SUB_RM_ADDR];
         for (int k = 0; k < r->u.rm_addr.n; k++)
-            for (int i = 1; i < MPTCP_MAX_SUBFLOWS; i++)
+            for (int i = 0; i < MPTCP_MAX_SUBFLOWS; i++)
                 if (c->sf[i].state == SF_ESTABLISHED &&
                     c->sf[i].remote_addr_id == r->u.rm_addr.ids[k]) {
                     /* 3.4.2: subflows using a removed address are closed by the receiver. */
@@ -477,6 +477,12 @@ static bool rx_control(struct mptcp_conn *c, struct mptcp_subflow *sf, const str
             res->drop_reason = MPTCP_DROP_STATE; /* 3.2: no data before the fourth ACK */
         return false;
     }
+    /* 3.1 / 3.2: a repeated third ACK (MP_CAPABLE with both keys, or MP_JOIN ACK) means our
+     * answer was lost: the peer waits for a DATA_ACK (fully established / fourth ACK). */
+    if (c->state != MPC_FALLBACK &&
+        ((mptcp_has(o, MPTCP_SUB_JOIN) && o->opt[MPTCP_SUB_JOIN].u.join.step == MPJ_ACK) ||
+         (mptcp_has(o, MPTCP_SUB_CAPABLE) && o->opt[MPTCP_SUB_CAPABLE].u.mpc.nkeys == 2)))
+        res->verdict |= MPTCP_RX_ACK_NOW;
     if (c->state == MPC_ESTABLISHED) {
         /* 3.1: until the peer sees our DATA_ACK it repeats MP_CAPABLE; the 22/24-byte form
          * maps the first data implicitly: DSN = IDSN-A + 1, SSN = 1. */

@@ -13,6 +13,7 @@
 #include "discard_svc.h"
 #include "echo_svc.h"
 #include "impair.h"
+#include "rpc_svc.h"
 #include "tap.h"
 
 #define MAX_TAPS       NS_MAX_NETIF
@@ -38,17 +39,19 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: netstack-tap --tap NAME,IP/PREFIX [--tap ...] [options]\n"
-                    "  --echo-port N     RFC 862 echo port (default 7; 0 = off)\n"
-                    "  --discard-port N  RFC 863 discard port (default 9; 0 = off)\n"
-                    "  --loss PCT        drop PCT%% of frames in each direction (seeded)\n"
-                    "  --reorder PCT     hold PCT%% of frames back behind the next one\n"
-                    "  --dup PCT         send PCT%% of frames twice\n"
-                    "  --seed N          impairment RNG seed (default 1)\n"
-                    "  --rto-min MS      RFC 6298 minimum RTO (default 200)\n"
-                    "  --max-conns N     TCP control blocks (default 256)\n"
-                    "  --sndbuf B --rcvbuf B  per-connection buffers (default 131072)\n"
-                    "  --msl MS          maximum segment lifetime (TIME-WAIT = 2 MSL)\n");
+    fprintf(stderr,
+            "usage: netstack-tap --tap NAME,IP/PREFIX [--tap ...] [options]\n"
+            "  --echo-port N     RFC 862 echo port (default 7; 0 = off)\n"
+            "  --discard-port N  RFC 863 discard port (default 9; 0 = off)\n"
+            "  --rpc-port N      request server of docs/protocol.md (default 7100; 0 = off)\n"
+            "  --loss PCT        drop PCT%% of frames in each direction (seeded)\n"
+            "  --reorder PCT     hold PCT%% of frames back behind the next one\n"
+            "  --dup PCT         send PCT%% of frames twice\n"
+            "  --seed N          impairment RNG seed (default 1)\n"
+            "  --rto-min MS      RFC 6298 minimum RTO (default 200)\n"
+            "  --max-conns N     TCP control blocks (default 256)\n"
+            "  --sndbuf B --rcvbuf B  per-connection buffers (default 131072)\n"
+            "  --msl MS          maximum segment lifetime (TIME-WAIT = 2 MSL)\n");
 }
 
 static void write_frame(void *arg, const uint8_t *frame, size_t len)
@@ -137,6 +140,15 @@ static void print_counters(const struct ns_stack *st)
     printf("echo connections=%llu bytes=%llu\n", (unsigned long long)conns,
            (unsigned long long)bytes);
     printf("discard bytes=%llu\n", (unsigned long long)discard_svc_bytes());
+    struct rpc_svc_counts rc;
+    rpc_svc_get_counts(&rc);
+    printf("rpc connections=%llu requests=%llu ok=%llu bad_payload=%llu bad_flags=%llu "
+           "mismatched_bytes=%llu framing_errors=%llu truncated=%llu no_memory=%llu\n",
+           (unsigned long long)rc.connections, (unsigned long long)rc.requests,
+           (unsigned long long)rc.ok, (unsigned long long)rc.bad_payload,
+           (unsigned long long)rc.bad_flags, (unsigned long long)rc.mismatched_bytes,
+           (unsigned long long)rc.framing_errors, (unsigned long long)rc.truncated,
+           (unsigned long long)rc.no_memory);
     ns_stats_foreach(st, print_stat, NULL);
     fflush(stdout);
 }
@@ -146,7 +158,7 @@ int main(int argc, char **argv)
     static struct ns_stack st;
     struct ns_config cfg;
     double loss = 0, reorder = 0, dup = 0, seed = 1, v;
-    double echo_port = 7, discard_port = 9;
+    double echo_port = 7, discard_port = 9, rpc_port = 7100;
     uint32_t ips[MAX_TAPS], masks[MAX_TAPS];
     ns_config_default(&cfg);
     for (int i = 1; i < argc; i++) {
@@ -165,6 +177,8 @@ int main(int argc, char **argv)
             ok = parse_num(val, 0, 65535, &echo_port);
         } else if (!strcmp(a, "--discard-port") && val) {
             ok = parse_num(val, 0, 65535, &discard_port);
+        } else if (!strcmp(a, "--rpc-port") && val) {
+            ok = parse_num(val, 0, 65535, &rpc_port);
         } else if (!strcmp(a, "--loss") && val) {
             ok = parse_num(val, 0, 100, &loss);
         } else if (!strcmp(a, "--reorder") && val) {
@@ -233,6 +247,13 @@ int main(int argc, char **argv)
         int rc = discard_svc_start(&st, (uint16_t)discard_port, 128);
         if (rc != 0) {
             fprintf(stderr, "netstack-tap: discard listen failed (%d)\n", rc);
+            return 1;
+        }
+    }
+    if (rpc_port > 0) {
+        int rc = rpc_svc_start(&st, (uint16_t)rpc_port, 128);
+        if (rc != 0) {
+            fprintf(stderr, "netstack-tap: rpc listen failed (%d)\n", rc);
             return 1;
         }
     }
