@@ -41,6 +41,14 @@ static void capable_handshake_and_first_data_ack(void **s)
     assert_int_equal(C->remote_token, 0x66840dda);
     /* first DATA_ACK = IDSN-A + 1; first DSN we send = IDSN-B + 1 */
     assert_true(C->rcv_nxt == 0xf5a101d3d29d6f72ull + 1);
+    /* a repeated MP_CAPABLE third ACK asks for our DATA_ACK again */
+    struct mptcp_opt_set again;
+    memset(&again, 0, sizeof(again));
+    struct mptcp_opt m3 = h_mpc(2, H_KEY_A, H_KEY_B, 0, false);
+    h_set_one(&again, &m3);
+    struct mptcp_rx_result rr;
+    h_seg(C, &C->sf[0], 1, NULL, 0, &again, 0, &rr);
+    assert_true(rr.verdict & MPTCP_RX_ACK_NOW);
     assert_true(C->snd_nxt == 0x535beea38e087c8eull + 1);
     /* every segment after the SYN/ACK carries DSS with a DATA_ACK (interop pitfall 1) */
     uint8_t b[40];
@@ -192,6 +200,10 @@ static void join_full_exchange(void **s)
     assert_true(r.verdict & MPTCP_RX_SF_UP);
     assert_true(r.verdict & MPTCP_RX_ACK_NOW); /* the fourth ACK, at once */
     assert_int_equal(sf->state, SF_ESTABLISHED);
+    /* the fourth ACK was lost: Linux repeats the third ACK, we answer again */
+    h_seg(C, sf, 1, NULL, 0, &ack, 0, &r);
+    assert_true(r.verdict & MPTCP_RX_ACK_NOW);
+    assert_false(r.verdict & MPTCP_RX_RESET_SF);
     /* the fourth ACK: DSS with DATA_ACK */
     struct mptcp_tx_seg ts = {.seq = 7001, .tcp_flags = MPTCP_TCP_ACK};
     n = mptcp_tx_opts(C, sf, &ts, 0, b, 28);
