@@ -32,6 +32,7 @@ static volatile uint32_t *regs;
 static uint64_t counts_per_sec;
 /* ns -> counts as (ns * mult) >> 32, precomputed so arming needs no 64-bit division. */
 static uint64_t ns_mult;
+static uint32_t last_count; /* initial count of the last one-shot programmed */
 
 static void wr(uint32_t reg, uint32_t v)
 {
@@ -104,7 +105,13 @@ void lapic_timer_oneshot(uint64_t ns)
         counts = 1; /* a zero initial count would stop the timer instead of firing it */
     if (counts > 0xFFFFFFFFu)
         counts = 0xFFFFFFFFu;
+    last_count = (uint32_t)counts;
     wr(LAPIC_TMR_INIT, (uint32_t)counts);
+}
+
+uint32_t lapic_timer_last_count(void)
+{
+    return last_count;
 }
 
 void lapic_timer_stop(void)

@@ -19,6 +19,8 @@ void lapic_timer_oneshot(uint64_t ns);
 void lapic_timer_stop(void);
 /* Counts left before the one-shot fires (0 = not running); counts_per_sec from calibration. */
 uint32_t lapic_timer_remaining(void);
+/* Initial count the last lapic_timer_oneshot() programmed. */
+uint32_t lapic_timer_last_count(void);
 uint64_t lapic_timer_hz(void);
 void lapic_eoi(void);
 

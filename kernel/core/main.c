@@ -40,13 +40,18 @@ bool kbench_enabled(void); /* bench/kbench.c */
 void crash_maybe(void);    /* test/crash.c */
 void kbench_run(void);
 
+static uint64_t tsc_at_kmain;
+
 /* What the first thread does once the kernel is up: self-tests, or (later issues) services. */
 static void init_thread(void *arg)
 {
     (void)arg;
-    /* uptime_us counts from TSC calibration (the guest's own share of the boot time). */
-    kprintf("READY netsync tsc_hz=%llu sched=%s threads=%u uptime_us=%llu\n",
+    /* kernel_us: kmain entry to here, the kernel's own share of the boot (TSC calibration
+       included); uptime_us: since the clock started. */
+    uint64_t mhz = clock_tsc_hz() / 1000000u;
+    kprintf("READY netsync tsc_hz=%llu sched=%s threads=%u kernel_us=%llu uptime_us=%llu\n",
             (unsigned long long)clock_tsc_hz(), sched_policy()->name, thread_count(),
+            (unsigned long long)(mhz > 0 ? (rdtsc() - tsc_at_kmain) / mhz : 0),
             (unsigned long long)(clock_ns() / 1000u));
     crash_maybe();
     if (ktest_enabled())
@@ -58,6 +63,7 @@ static void init_thread(void *arg)
 
 void kmain(uint32_t magic, uint32_t mbi_pa)
 {
+    tsc_at_kmain = rdtsc();
     serial_init(); /* COM1 first: every later step may need to report */
     kprintf("\nNetSync-OS booting\n");
     if (magic != MB_BOOT_MAGIC)
@@ -76,9 +82,15 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
              (uint32_t)(uintptr_t)_kernel_start, (uint32_t)(uintptr_t)_kernel_end);
     struct pmm_stats ps;
     pmm_get_stats(&ps);
+    LOGD("boot: %llu Mcycles to here (before paging)",
+         (unsigned long long)((rdtsc() - tsc_at_kmain) >> 20));
     paging_init(ps.top);
+    LOGD("boot: %llu Mcycles to here (after paging)",
+         (unsigned long long)((rdtsc() - tsc_at_kmain) >> 20));
     pic_init();
     clock_init();
+    LOGD("boot: %llu Mcycles to here (after clock)",
+         (unsigned long long)((rdtsc() - tsc_at_kmain) >> 20));
     timer_init();
     thread_init_idle();
     sched_init();

@@ -103,13 +103,16 @@ void paging_init(uint32_t ram_top)
 {
     uint32_t text_lo = (uint32_t)(uintptr_t)_text_start;
     uint32_t text_hi = ((uint32_t)(uintptr_t)_rodata_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    /* Page 0 stays unmapped: any NULL (or small-offset) dereference page-faults. */
+    /* Page 0 stays unmapped: any NULL (or small-offset) dereference page-faults. Paging is
+       still off, so entries are written directly (no TLB to keep coherent). */
     for (uint32_t va = PAGE_SIZE; va < ram_top && va != 0; va += PAGE_SIZE) {
         uint32_t flags = PTE_W;
         if (va >= text_lo && va < text_hi)
             flags = 0; /* text, rodata and the registration tables are read-only */
-        if (vm_map(va, va, flags) != 0)
+        uint32_t *pt = table_for(va, true);
+        if (pt == NULL)
             panic("paging: out of memory for page tables at %08x", va);
+        pt[(va >> 12) & 0x3FF] = va | flags | PTE_P;
     }
     vm_unmap((uint32_t)(uintptr_t)boot_stack_guard);
     gdt_set_cr3(paging_cr3());

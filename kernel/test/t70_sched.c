@@ -117,7 +117,7 @@ static void spin(void *arg)
         count[i]++;
 }
 
-static void quantum_run(int p0, int p1, int p2)
+static void quantum_run(int p0, int p1, int p2, bool need_all)
 {
     stop = false;
     count[0] = count[1] = count[2] = 0;
@@ -127,7 +127,14 @@ static void quantum_run(int p0, int p1, int p2)
     struct thread *t0 = thread_create("s0", spin, (void *)0, p0);
     struct thread *t1 = thread_create("s1", spin, (void *)1, p1);
     struct thread *t2 = thread_create("s2", spin, (void *)2, p2);
-    thread_sleep_ns(100000000);
+    /* Sleep in 20 ms steps until s0 and s1 have both run (or a generous cap for a broken
+       scheduler): the checks are about who ran, not about how fast. */
+    uint64_t start = clock_ns();
+    do {
+        thread_sleep_ns(20000000);
+    } while ((count[0] == 0 || count[1] == 0 || (need_all && count[2] == 0)) &&
+             clock_ns() - start < 10000000000ull);
+    thread_sleep_ns(30000000); /* a few more quanta in which a wrongly scheduled s2 would run */
     stop = true;
     sched_set_prio(self, mine);
     thread_join(t0);
@@ -138,7 +145,7 @@ static void quantum_run(int p0, int p1, int p2)
 KTEST(sched, prio_quantum_rotates_equals_only)
 {
     use("prio");
-    quantum_run(12, 12, 11);
+    quantum_run(12, 12, 11, false);
     /* The two 12s share the CPU by quantum; the 11 never runs while they are runnable. */
     KEXPECT(count[0] > 0 && count[1] > 0);
     KEXPECT_EQ(count[2], 0);
@@ -147,7 +154,7 @@ KTEST(sched, prio_quantum_rotates_equals_only)
 KTEST(sched, rr_quantum_rotates_all)
 {
     use("rr");
-    quantum_run(12, 12, 11);
+    quantum_run(12, 12, 11, true);
     KEXPECT(count[0] > 0 && count[1] > 0 && count[2] > 0);
 }
 
