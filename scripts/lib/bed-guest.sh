@@ -3,6 +3,8 @@
 # point's namespace (linkem binds lk<i>.sock and sends to q<i>.sock; QEMU the reverse).
 
 BED_READY_RE='^READY netsync'
+# With services, readiness is netd's line (kernel/services/services.c): NICs up, servers listening.
+BED_NETD_RE='^NETD UP'
 # What the kernel prints when it stops (kernel/core/panic.c, arch/exception.c).
 BED_PANIC_RE='PANIC|panic:|unexpected CPU exception|^EXCEPTION'
 
@@ -67,21 +69,24 @@ bed_point_guest() {
     --cmdline "$(bed_guest_cmdline)" -- "${qargs[@]}" >"$PT_DIR/guest.out" 2>"$PT_DIR/guest.log" &
   PT_QEMU=$!
   bed_track "$PT_QEMU"
+  local ready=$BED_READY_RE
+  grep -aq 'NETD UP' "$BED_ELF" && ready=$BED_NETD_RE
   # TCG boots in about a second here; allow a slow, shared machine a minute.
   wait_s=600
   for ((i = 0; i < wait_s; i++)); do
-    bed_com1_has "$BED_READY_RE" && break
+    bed_com1_has "$ready" && break
     if bed_com1_has "$BED_PANIC_RE"; then break; fi
     kill -0 "$PT_QEMU" 2>/dev/null || break
     sleep 0.1
   done
   if bed_com1_has "$BED_PANIC_RE"; then
     PT_REASON="guest panic on COM1: $(grep -m1 -E "$BED_PANIC_RE" "$PT_DIR/com1.log" | head -c 200)"; return 1; fi
-  if ! bed_com1_has "$BED_READY_RE"; then
-    PT_REASON="guest not ready: no READY line on COM1 ($(tail -n1 "$PT_DIR/guest.log" | head -c 160))"; return 1; fi
+  if ! bed_com1_has "$ready"; then
+    PT_REASON="guest not ready: no '${ready#^}' line on COM1 ($(tail -n1 "$PT_DIR/guest.log" | head -c 160))"; return 1; fi
   PT_T_UP=$(date +%s.%N)
   bed_hostgen_run "$BED_POINT_TIMEOUT"
   PT_T_DONE=$(date +%s.%N)
+  bed_guest_stop
   if bed_com1_has "$BED_PANIC_RE"; then
     PT_REASON="guest panic on COM1: $(grep -m1 -E "$BED_PANIC_RE" "$PT_DIR/com1.log" | head -c 200)"; return 1; fi
   bed_hostgen_verdict || {
@@ -89,6 +94,21 @@ bed_point_guest() {
     PT_REASON="$PT_REASON; guest COM1 last: $(grep -v '^$' "$PT_DIR/com1.log" | tail -n1 | sed 's/^\[[^]]*\] //' | head -c 120)"
     return 1; }
   bed_guest_records
+}
+
+# Clean stop: netd's counters port answers "stats", then "shutdown" exits QEMU with the pass code
+# (kernel/services/netd_stats.c); a guest without that port is stopped by the point's cleanup.
+bed_guest_stop() {
+  grep -aq 'SHUTDOWN netsync' "$BED_ELF" || return 0
+  ip netns exec "$PT_NS_C" timeout 10 socat -t2 - TCP:10.1.0.2:7070,connect-timeout=3 <<<stats >"$PT_DIR/guest-stats.txt" 2>/dev/null
+  ip netns exec "$PT_NS_C" timeout 10 socat -t1 - TCP:10.1.0.2:7070,connect-timeout=3 <<<shutdown >/dev/null 2>&1
+  local i
+  for ((i = 0; i < 50; i++)); do kill -0 "$PT_QEMU" 2>/dev/null || break; sleep 0.1; done
+  wait "$PT_QEMU" 2>/dev/null
+  PT_GUEST_RC=$?
+  kill -0 "$PT_QEMU" 2>/dev/null && PT_GUEST_RC=-1
+  echo "guest_exit=$PT_GUEST_RC" >>"$PT_DIR/point.env"
+  return 0
 }
 
 # COM2 records -> points/<k>/guest.csv (id,p2p_ns,hol_ns,sched_delay_ns,subflow) once the guest's

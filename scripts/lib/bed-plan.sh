@@ -65,7 +65,7 @@ bed_emit_jobs() {
     echo "# run-bed.sh jobs for run $BED_RUN_ID: $BED_NPOINTS point(s); one command per line (GNU parallel, a Slurm array, or bash)."
     echo "# Results: $BED_OUT/$BED_RUN_ID/ (each job merges the points present when it ends)."
     bed_selected_points | while IFS=$'\t' read -r k _; do
-      line="cd $(bed_shq "$BED_ROOT") && bash scripts/run-bed.sh"
+      line="cd $(bed_shq "$BED_ROOT") && bash ${BED_ENTRY:-scripts/run-bed.sh}"
       for a in "${keep[@]}"; do line+=" $(bed_shq "$a")"; done
       line+=" --out $(bed_shq "$BED_OUT") --run-id $(bed_shq "$BED_RUN_ID") --only-point $k --quiet"
       echo "$line"

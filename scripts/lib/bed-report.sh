@@ -4,8 +4,12 @@
 
 BED_POINT_COLS="point,target,profiles,extra_delay,extra_loss,sched,seed"
 
-# Value of key $2 in point.env file $1.
-bed_env() { sed -n "s/^$2=//p" "$1" | head -n1; }
+# Value of key $2 in point.env file $1 (bash builtins only: merging spawns few processes).
+bed_env() {
+  local k v
+  while IFS='=' read -r k v; do [ "$k" = "$2" ] && { printf '%s' "$v"; return 0; }; done <"$1"
+  return 0
+}
 
 # Replaces $1 with $1.tmp (written by the caller) in one rename.
 bed_commit() { mv -f "$1.tmp" "$1"; }
@@ -69,14 +73,17 @@ bed_merge_telemetry() {
 }
 
 # Point directories in point order.
-bed_point_dirs() { find "$1/points" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*' 2>/dev/null | sort -t/ -k"$(($(tr -cd / <<<"$1/points/" | wc -c) + 1))" -n; }
+bed_point_dirs() {
+  local d
+  for d in "$1"/points/[0-9]*/; do [ -d "$d" ] && echo "${d%/}"; done | awk -F/ '{ print $NF "\t" $0 }' | sort -n | cut -f2-
+}
 
 # Percentile columns (n,p50,p90,p99,p99 CI,p99.9) of column $2 of point dir $1's requests,
 # measured rows only (no warm-up; ok or late = timeout, as hostgen's own summary counts them).
 bed_pcts() {
   local d=$1 col=$2 src
   if [ "$col" = latency_ns ]; then src=$d/hostgen/requests.csv; else src=$d/.joined.csv; fi
-  [ -s "$src" ] || { printf '0,,,,,,'; return; }
+  [ -s "$src" ] && { [ "$col" = latency_ns ] || [ -s "$d/guest.csv" ]; } || { printf '0,,,,,,'; return; }
   awk -F, -v c="$col" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
     $h["warmup"] == 0 && ($h["status"] == "ok" || $h["status"] == "timeout") && $h[c] != "" { print $h[c] }' "$src" |
     "$BED_BEDSTAT" summary | awk -F, 'NR == 2 { printf "%s,%s,%s,%s,%s,%s,%s", $1, $4, $5, $6, $7, $8, $9 }'
@@ -89,31 +96,31 @@ bed_summary_header() {
 }
 
 bed_summary_row() {
-  local d=$1 e=$1/point.env js=$1/hostgen/summary.json st reason f out="" b0 b1
-  st=$(cut -f1 "$d/status" 2>/dev/null); st=${st:-missing}
-  reason=$(cut -f2- -s "$d/status" 2>/dev/null)
+  local d=$1 e=$1/point.env js=$1/hostgen/summary.json st reason f out="" hg=""
+  st=$(<"$d/status") 2>/dev/null || st=missing
+  reason=""
+  [[ "$st" == *$'\t'* ]] && { reason=${st#*$'\t'}; st=${st%%$'\t'*}; }
   out="$(bed_env "$e" point),$st,$(bed_csvq "$reason")"
   for f in target profiles extra_delay extra_loss sched seed shaper accel; do out+=",$(bed_csvq "$(bed_env "$e" $f)")"; done
-  if [ -s "$js" ] && jq -e . "$js" >/dev/null 2>&1; then
-    out+=,$(jq -r '[.target_rate, .achieved_rate, .completed_rate, .requests_total, .requests_measured, .errors.total,
-      .errors.timeout, .errors.reset, .errors.mismatch, .errors.connect_failure] | map(tostring) | join(",")' "$js")
-  else
-    out+=",$BED_RATE,,,,,,,,,"
+  # One jq call: rates and errors, fallback, subflows, bytes per link (host ends 10.<i+1>.0.1).
+  [ -s "$js" ] && hg=$(jq -r '
+      def link(a): [.paths[] | select(.local == a) | .bytes_acked + .bytes_received] | add // 0;
+      link("10.1.0.1") as $b0 | link("10.2.0.1") as $b1 | ($b0 + $b1) as $t |
+      ([.target_rate, .achieved_rate, .completed_rate, .requests_total, .requests_measured, .errors.total,
+        .errors.timeout, .errors.reset, .errors.mismatch, .errors.connect_failure] | map(tostring) | join(",")) + "|" +
+      ([(if .errors.fallback > 0 then 1 else 0 end), .errors.fallback, .max_subflows, $b0, $b1] | map(tostring) | join(",")) + "," +
+      (if $t > 0 then "\($b0 / $t * 10000 | round / 10000),\($b1 / $t * 10000 | round / 10000)" else "," end)' "$js" 2>/dev/null)
+  if [ -n "$hg" ]; then out+=",${hg%%|*}"; else out+=",$BED_RATE,,,,,,,,,"; fi
+  # The guest's per-request figures, joined by id into a scratch file for their percentiles.
+  if [ -s "$d/guest.csv" ]; then
+    awk -F, -v p="$(bed_env "$e" point)" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; print; next } $h["point"] == p' \
+      "${d%/points/*}/requests.csv" >"$d/.joined.csv"
   fi
-  # The guest's per-request figures, joined by id into a scratch file for the percentiles.
-  awk -F, -v p="$(bed_env "$e" point)" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; print; next } $h["point"] == p' \
-    "${d%/points/*}/requests.csv" >"$d/.joined.csv" 2>/dev/null
   out+=",$(bed_pcts "$d" latency_ns),$(bed_pcts "$d" p2p_ns),$(bed_pcts "$d" hol_ns)"
-  if [ -s "$js" ] && jq -e . "$js" >/dev/null 2>&1; then
-    out+=,$(jq -r '[(if .errors.fallback > 0 then 1 else 0 end), .errors.fallback, .max_subflows] | map(tostring) | join(",")' "$js")
-    b0=$(jq '[.paths[] | select(.local == "10.1.0.1") | .bytes_acked + .bytes_received] | add // 0' "$js")
-    b1=$(jq '[.paths[] | select(.local == "10.2.0.1") | .bytes_acked + .bytes_received] | add // 0' "$js")
-    out+=",$b0,$b1,$(awk -v a="$b0" -v b="$b1" 'BEGIN{ t = a + b; if (t > 0) printf "%.4f,%.4f", a / t, b / t; else printf "," }')"
-  else
-    out+=",,,,,,,"
-  fi
-  out+=",$( [ -s "$d/guest.csv" ] && echo $(($(wc -l <"$d/guest.csv") - 1)) || echo 0)"
-  out+=",$(bed_env "$e" bringup_s),$(bed_env "$e" teardown_s)"
+  if [ -n "$hg" ]; then out+=",${hg#*|}"; else out+=",,,,,,,"; fi
+  local nrec=0
+  [ -s "$d/guest.csv" ] && { mapfile -t _l <"$d/guest.csv"; nrec=$((${#_l[@]} - 1)); }
+  out+=",$nrec,$(bed_env "$e" bringup_s),$(bed_env "$e" teardown_s)"
   rm -f "$d/.joined.csv"
   echo "$out"
 }
@@ -191,13 +198,13 @@ bed_versions_json() {
 
 # manifest.json: parameters as given (run.env written at the start), versions, and each point.
 bed_manifest() {
-  local run=$1 out=$1/manifest.json d pts="[]"
-  for d in $(bed_point_dirs "$run"); do
-    pts=$(jq --argjson p "$(awk -F= '{ printf "%s\t%s\n", $1, substr($0, index($0, "=") + 1) }' "$d/point.env" |
-      jq -R -s 'split("\n") | map(select(length > 0) | split("\t") | {(.[0]): .[1]}) | add')" \
-      --arg st "$(cut -f1 "$d/status" 2>/dev/null)" --arg why "$(cut -f2- -s "$d/status" 2>/dev/null)" \
-      '. + [$p + {status: $st, reason: $why}]' <<<"$pts")
-  done
+  local run=$1 out=$1/manifest.json d pts
+  # Every point.env (key=value) plus its status, as "dir<TAB>key<TAB>value" lines for one jq.
+  pts=$(for d in $(bed_point_dirs "$run"); do
+      awk -v d="$d" '{ i = index($0, "="); if (i) printf "%s\t%s\t%s\n", d, substr($0, 1, i - 1), substr($0, i + 1) }' "$d/point.env"
+      awk -v d="$d" -F'\t' 'NR == 1 { printf "%s\tstatus\t%s\n%s\treason\t%s\n", d, $1, d, $2 }' "$d/status" 2>/dev/null
+    done | jq -R -s 'split("\n") | map(select(length > 0) | split("\t")) | group_by(.[0]) |
+      map(map({(.[1]): (.[2:] | join("\t"))}) | add) | sort_by(.point | tonumber)')
   jq -n --argjson params "$(jq -R -s 'split("\n") | map(select(length > 0) | capture("^(?<k>[^=]+)=(?<v>.*)$") | {(.k): .v}) | add' "$run/run.env")" \
     --argjson versions "$(bed_versions_json)" --argjson points "$pts" \
     --arg created "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
