@@ -376,9 +376,9 @@ static void on_events(struct client *cl)
     int64_t now = mono_ns();
     const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
     int len = (int)n;
-    while (mnl_nlmsg_ok(nlh, len)) {
+    while (mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len) {
         struct pm_event ev;
-        if (pm_event_parse(nlh, nlh->nlmsg_len, cl->pm.family, &ev) == 1) {
+        if (pm_event_parse(nlh, (size_t)len, cl->pm.family, &ev) == 1) {
             cl->r->pm_events++;
             cl->r->sub_established += ev.type == 10; /* MPTCP_EVENT_SUB_ESTABLISHED */
             cl->r->sub_closed += ev.type == 11;      /* MPTCP_EVENT_SUB_CLOSED */

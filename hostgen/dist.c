@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *shown(const char *s, char *buf, size_t len)
+{
+    size_t i = 0;
+    for (; s && s[i] && i < 40 && i + 1 < len; i++)
+        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    buf[i] = '\0';
+    return buf;
+}
+
 bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
     if (s == NULL || *s < '0' || *s > '9')
@@ -63,7 +72,9 @@ bool dist_parse(const char *spec, uint64_t max, struct dist *d, char *err, size_
     memset(d, 0, sizeof(*d));
     d->max = max;
     if (n < 0) {
-        snprintf(err, errlen, "size spec '%.40s' is too long or has too many fields", spec);
+        char b[48];
+        snprintf(err, errlen, "size spec '%s' is too long or has too many fields",
+                 shown(spec, b, sizeof(b)));
         return false;
     }
     if (n == 1 || (n == 2 && strcmp(f[0], "fixed") == 0)) {
@@ -84,10 +95,11 @@ bool dist_parse(const char *spec, uint64_t max, struct dist *d, char *err, size_
             parse_double(f[3], 0.0, 1.0, &d->p))
             return true;
     }
+    char b[48];
     snprintf(err, errlen,
-             "bad size spec '%.40s': want N, fixed:N, uniform:A:B, exp:MEAN or bimodal:A:B:P, "
+             "bad size spec '%s': want N, fixed:N, uniform:A:B, exp:MEAN or bimodal:A:B:P, "
              "sizes 0..%llu",
-             spec, (unsigned long long)max);
+             shown(spec, b, sizeof(b)), (unsigned long long)max);
     return false;
 }
 

@@ -36,6 +36,10 @@ const char *arrival_name(enum arrival_kind k);
 /* Next gap in ns for a target rate (requests/s): exponential or exactly 1e9/rate. */
 double arrival_gap_ns(enum arrival_kind k, double rate, struct rng *r);
 
+/* Copies at most 40 characters of s into buf (>= 48 bytes), control bytes shown as '?', so error
+ * messages stay one printable line whatever the user typed. Returns buf. */
+const char *shown(const char *s, char *buf, size_t len);
+
 /* Strict decimal parsers shared by option parsing: whole string, no sign, range-checked. */
 bool parse_u64(const char *s, uint64_t max, uint64_t *out);
 bool parse_double(const char *s, double lo, double hi, double *out);

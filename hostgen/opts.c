@@ -28,8 +28,10 @@ static bool fail(char *err, size_t errlen, const char *what, const char *val)
 {
     if (val == NULL || val[0] == '\0')
         snprintf(err, errlen, "%s", what);
-    else
-        snprintf(err, errlen, "%s '%.60s'", what, val);
+    else {
+        char b[48];
+        snprintf(err, errlen, "%s '%s'", what, shown(val, b, sizeof(b)));
+    }
     return false;
 }
 

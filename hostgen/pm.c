@@ -375,7 +375,11 @@ int pm_event_parse(const void *msg, size_t len, uint16_t family, struct pm_event
 {
     memset(ev, 0, sizeof(*ev));
     const struct nlmsghdr *nlh = msg;
-    if (!mnl_nlmsg_ok(nlh, (int)(len > 0x7fffffff ? 0x7fffffff : len)))
+    /* mnl_nlmsg_ok compares (int)nlmsg_len, so a length >= 2^31 would pass it: check ourselves. */
+    if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+        return -1;
+    /* libmnl walks attributes up to the aligned message end: the padding must be there too. */
+    if (MNL_ALIGN(nlh->nlmsg_len) > len)
         return -1;
     if (nlh->nlmsg_type != family)
         return 0;
@@ -435,8 +439,9 @@ bool pm_parse_endpoint(int argc, char **argv, struct pm_endpoint *ep, char *err,
 {
     memset(ep, 0, sizeof(*ep));
     if (argc < 1 || inet_pton(AF_INET, argv[0], &ep->addr) != 1) {
-        snprintf(err, errlen, "endpoint needs an IPv4 address first, got '%.40s'",
-                 argc < 1 ? "" : argv[0]);
+        char b[48];
+        snprintf(err, errlen, "endpoint needs an IPv4 address first, got '%s'",
+                 shown(argc < 1 ? "" : argv[0], b, sizeof(b)));
         return false;
     }
     for (int i = 1; i < argc; i++) {
@@ -457,16 +462,17 @@ bool pm_parse_endpoint(int argc, char **argv, struct pm_endpoint *ep, char *err,
         else if (strcmp(w, "dev") == 0 && i + 1 < argc) {
             unsigned idx = if_nametoindex(argv[i + 1]);
             if (idx == 0) {
-                snprintf(err, errlen, "no interface '%.40s'", argv[i + 1]);
+                char b[48];
+                snprintf(err, errlen, "no interface '%s'", shown(argv[i + 1], b, sizeof(b)));
                 return false;
             }
             ep->ifindex = (int32_t)idx;
             i++;
         } else {
+            char b[48];
             snprintf(err, errlen,
-                     "bad endpoint word '%.40s' (id N|dev IF|port P|signal|subflow|"
-                     "backup|fullmesh)",
-                     w);
+                     "bad endpoint word '%s' (id N|dev IF|port P|signal|subflow|backup|fullmesh)",
+                     shown(w, b, sizeof(b)));
             return false;
         }
     }

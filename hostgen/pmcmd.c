@@ -56,9 +56,9 @@ static int events(struct pm *pm, double secs)
         int64_t now = mono_ns();
         const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
         int left = (int)len;
-        while (mnl_nlmsg_ok(nlh, left)) {
+        while (mnl_nlmsg_ok(nlh, left) && nlh->nlmsg_len <= (unsigned)left) {
             struct pm_event ev;
-            if (pm_event_parse(nlh, nlh->nlmsg_len, pm->family, &ev) == 1)
+            if (pm_event_parse(nlh, (size_t)left, pm->family, &ev) == 1)
                 pm_event_write(stdout, now, &ev);
             nlh = mnl_nlmsg_next(nlh, &left);
         }
