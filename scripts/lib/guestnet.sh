@@ -74,7 +74,8 @@ gn_guest_start() {
   rm -f "$GN_STATE/qemu.pid" "$GN_STATE/com1.log" "$GN_STATE/com2.log"
   local q=() i
   for i in 0 1; do
-    q+=(-netdev "tap,id=gn$i,ifname=${GN_TAP[$i]},script=no,downscript=no"
+    # GN_NETDEV[i] (optional) replaces the tap backend, e.g. run-bed.sh's "dgram,id=gn<i>,..." to linkem.
+    q+=(-netdev "${GN_NETDEV[$i]:-tap,id=gn$i,ifname=${GN_TAP[$i]},script=no,downscript=no}"
         -device "virtio-net-pci,disable-modern=on,netdev=gn$i,mac=${GN_MAC[$i]}")
   done
   local cmd="ip0=${GN_GUEST_IP[0]}/24 ip1=${GN_GUEST_IP[1]}/24 $GN_CMDLINE"
