@@ -9,7 +9,7 @@ $(MPTCP_B)/t/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(TEST_CFLAGS) -c $< -o $@
 
-MPTCP_UNIT_SRCS := $(filter-out tests/unit/mptcp/support.c tests/unit/mptcp/mptcp_xcheck.c,$(wildcard tests/unit/mptcp/*.c))
+MPTCP_UNIT_SRCS := $(filter-out tests/unit/mptcp/support.c tests/unit/mptcp/mptcp_xcheck.c tests/unit/mptcp/mptcp_emit.c,$(wildcard tests/unit/mptcp/*.c))
 MPTCP_UNITS := $(patsubst tests/unit/mptcp/%.c,$(MPTCP_B)/%,$(MPTCP_UNIT_SRCS))
 $(MPTCP_B)/test_%: tests/unit/mptcp/test_%.c tests/unit/mptcp/support.c $(MPTCP_TOBJS)
 	@mkdir -p $(dir $@)
@@ -17,6 +17,10 @@ $(MPTCP_B)/test_%: tests/unit/mptcp/test_%.c tests/unit/mptcp/support.c $(MPTCP_
 
 # Cross-check tool: feeds options captured from a real Linux handshake to our codec and crypto.
 $(MPTCP_B)/mptcp_xcheck: tests/unit/mptcp/mptcp_xcheck.c tests/unit/mptcp/support.c $(MPTCP_TOBJS)
+	$(HOST_CC) $(TEST_CFLAGS) $^ -o $@
+
+# Emits our builder's options in a pcap for an independent dissector (tshark) to decode.
+$(MPTCP_B)/mptcp_emit: tests/unit/mptcp/mptcp_emit.c tests/unit/mptcp/support.c $(MPTCP_TOBJS)
 	$(HOST_CC) $(TEST_CFLAGS) $^ -o $@
 
 # Every shared source must also build freestanding for the i686 guest.
@@ -34,7 +38,7 @@ $(B)/fuzz/mptcp_%: tests/fuzz/mptcp/fuzz_%.c tests/unit/mptcp/support.c $(MPTCP_
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
 
 .PHONY: mptcp
-mptcp: $(MPTCP_UNITS) $(MPTCP_B)/mptcp_xcheck mptcp-kcheck $(MPTCP_FUZZ)
+mptcp: $(MPTCP_UNITS) $(MPTCP_B)/mptcp_xcheck $(MPTCP_B)/mptcp_emit mptcp-kcheck $(MPTCP_FUZZ)
 TEST_DEPS += mptcp
 FUZZERS += $(MPTCP_FUZZ)
 -include $(MPTCP_TOBJS:.o=.d) $(MPTCP_KOBJS:.o=.d)
