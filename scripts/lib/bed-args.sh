@@ -65,7 +65,9 @@ usage: scripts/run-bed.sh [options]          (make bed BED_ARGS="...": the same 
   --dry-run                  print the plan and exit   --emit-jobs FILE  one command per point
   --merge DIR                rebuild DIR's CSVs, plots and manifest from its points/
   --quiet                    no progress lines
-  --up / --down              interactive bed bring-up / removal (scripts/lib/guestnet.sh)
+  --up / --down              interactive bed: namespace, two taps, the guest (idempotent;
+                             environment GN_NS, GN_STATE, GN_CMDLINE, GN_MEM, GN_ACCEL,
+                             GN_BOOT_WAIT: see scripts/lib/guestnet.sh)
   -h, --help
  LIST = comma-separated values. Exit status: 0 all points ok, 1 a point failed, 2 bad input.
  See docs/bed.md.

@@ -1,12 +1,10 @@
 # bed-guest.sh: the guest target: accelerator probe, QEMU with two NICs behind linkem, readiness, COM1/COM2.
 # QEMU's NIC i is "-netdev dgram" on unix sockets; linkem i joins that socket to tap h<i> in the
 # point's namespace (linkem binds lk<i>.sock and sends to q<i>.sock; QEMU the reverse).
+# Boot, readiness, counters and shutdown are scripts/lib/guestnet.sh's (gn_* functions).
 
+# The probe boot's readiness line (kernel/core/main.c); points wait for guestnet's GN_READY_RE.
 BED_READY_RE='^READY netsync'
-# With services, readiness is netd's line (kernel/services/services.c): NICs up, servers listening.
-BED_NETD_RE='^NETD UP'
-# What the kernel prints when it stops (kernel/core/panic.c, arch/exception.c).
-BED_PANIC_RE='PANIC|panic:|unexpected CPU exception|^EXCEPTION'
 
 # accel auto: KVM only when a probe boot under KVM reaches the guest's READY line; records why.
 bed_pick_accel() {
@@ -40,93 +38,75 @@ bed_pick_accel() {
   fi
 }
 
-# Kernel command line of a point: the scheduler, the addresses the bed assigns, the seed.
-bed_guest_cmdline() {
-  local line="sched=$PT_SCHED panic=exit"
-  # Keys the guest does not register are reported on COM1 and ignored: pass only known ones.
-  grep -aq 'ip0' "$BED_ELF" && line+=" ip0=10.1.0.2/24"
-  grep -aq 'ip1' "$BED_ELF" && [ "$PT_NLINKS" -ge 2 ] && line+=" ip1=10.2.0.2/24"
-  echo "$line"
-}
+# Kernel words of a point beyond guestnet's addresses: the scheduler, and panics end QEMU.
+bed_guest_cmdline() { echo "sched=$PT_SCHED panic=exit"; }
 
-bed_com1_has() { grep -qE "$1" "$PT_DIR/com1.log" 2>/dev/null; }
+bed_com1_has() { grep -qE "$1" "$PT_STATE/com1.log" 2>/dev/null; }
 
-# The guest target: linkem per link, QEMU (guest.sh) with COM1/COM2 to files, then hostgen.
+# The guest target: linkem per link, then guestnet's gn_guest_start boots QEMU in the point's
+# namespace with NIC i on a dgram socket to linkem i (GN_NETDEV), and waits for "NETD UP".
 bed_point_guest() {
-  local i qargs=() wait_s
+  local i
   bed_ns_add "$PT_NS_C" || { PT_REASON="cannot create namespace $PT_NS_C"; return 1; }
-  for ((i = 0; i < PT_NLINKS; i++)); do
+  GN_NS=$PT_NS_C GN_STATE=$PT_STATE GN_ACCEL=$BED_ACCEL_USED GN_CMDLINE=$(bed_guest_cmdline)
+  GN_LIFETIME=$BED_POINT_TIMEOUT GN_BOOT_WAIT=60 GN_MEM=${BED_GUEST_MEM:-256}
+  GN_NETDEV=()
+  for ((i = 0; i < 2; i++)); do
+    # A single-link point still gives the guest two NICs; the second one's socket has no peer.
+    GN_NETDEV[$i]="dgram,id=gn$i,local.type=unix,local.path=$PT_STATE/q$i.sock,remote.type=unix,remote.path=$PT_STATE/lk$i.sock"
+    [ "$i" -lt "$PT_NLINKS" ] || continue
     bed_linkem_start "$PT_NS_C" "$i" "unix:$PT_STATE/lk$i.sock,$PT_STATE/q$i.sock"
     bed_wait_for "linkem link $i" 100 test -S "$PT_STATE/lk$i.sock" || {
       PT_REASON="linkem for link $i did not start: $(head -c 200 "$PT_DIR/linkem$i.log")"; return 1; }
-    qargs+=(-netdev "dgram,id=n$i,local.type=unix,local.path=$PT_STATE/q$i.sock,remote.type=unix,remote.path=$PT_STATE/lk$i.sock"
-            -device "virtio-net-pci,disable-modern=on,netdev=n$i,mac=52:54:00:12:34:$((56 + i))")
   done
   bed_addr_links && bed_pm_setup || return 1
-  # setsid: guest.sh waits on QEMU in the foreground; the point stops the whole group.
-  ip netns exec "$PT_NS_C" setsid bash "$BED_ROOT/scripts/guest.sh" --accel "$BED_ACCEL_USED" \
-    --timeout "$BED_POINT_TIMEOUT" --serial1 "$PT_DIR/com1.log" --serial2 "$PT_DIR/com2.bin" \
-    --cmdline "$(bed_guest_cmdline)" -- "${qargs[@]}" >"$PT_DIR/guest.out" 2>"$PT_DIR/guest.log" &
-  PT_QEMU=$!
-  bed_track "$PT_QEMU"
-  local ready=$BED_READY_RE
-  grep -aq 'NETD UP' "$BED_ELF" && ready=$BED_NETD_RE
-  # TCG boots in about a second here; allow a slow, shared machine a minute.
-  wait_s=600
-  for ((i = 0; i < wait_s; i++)); do
-    bed_com1_has "$ready" && break
-    if bed_com1_has "$BED_PANIC_RE"; then break; fi
-    kill -0 "$PT_QEMU" 2>/dev/null || break
-    sleep 0.1
-  done
-  if bed_com1_has "$BED_PANIC_RE"; then
-    PT_REASON="guest panic on COM1: $(grep -m1 -E "$BED_PANIC_RE" "$PT_DIR/com1.log" | head -c 200)"; return 1; fi
-  if ! bed_com1_has "$ready"; then
-    PT_REASON="guest not ready: no '${ready#^}' line on COM1 ($(tail -n1 "$PT_DIR/guest.log" | head -c 160))"; return 1; fi
+  gn_guest_start 2>>"$PT_STATE/guestnet.log"
+  local up=$?
+  # guestnet records the pids; the point's cleanup must stop them whatever happens next.
+  for i in guest-sh.pid qemu.pid; do [ -s "$PT_STATE/$i" ] && bed_track "$(cat "$PT_STATE/$i")"; done
+  if [ "$up" -ne 0 ]; then
+    if bed_com1_has "$GN_FAIL_RE"; then
+      PT_REASON="guest failed on COM1: $(grep -m1 -E "$GN_FAIL_RE" "$PT_STATE/com1.log" | head -c 200)"
+    else
+      PT_REASON="guest not ready: no 'NETD UP' line on COM1 within ${GN_BOOT_WAIT}s ($(grep -v '^$' "$PT_STATE/guestnet.log" | tail -n1 | head -c 160))"
+    fi
+    return 1
+  fi
   PT_T_UP=$(date +%s.%N)
   bed_hostgen_run "$BED_POINT_TIMEOUT"
   PT_T_DONE=$(date +%s.%N)
-  bed_guest_stop
-  if bed_com1_has "$BED_PANIC_RE"; then
-    PT_REASON="guest panic on COM1: $(grep -m1 -E "$BED_PANIC_RE" "$PT_DIR/com1.log" | head -c 200)"; return 1; fi
+  # Counters, then a clean stop through netd's port (guestnet's gn_stats / gn_shutdown).
+  gn_stats >"$PT_DIR/guest-stats.txt" 2>/dev/null
+  if gn_shutdown; then echo "guest_stop=shutdown" >>"$PT_DIR/point.env"; else echo "guest_stop=killed" >>"$PT_DIR/point.env"; fi
+  if bed_com1_has "$GN_FAIL_RE"; then
+    PT_REASON="guest failed on COM1: $(grep -m1 -E "$GN_FAIL_RE" "$PT_STATE/com1.log" | head -c 200)"; return 1; fi
   bed_hostgen_verdict || {
     # Say what the guest itself said last: it is usually why nobody answered.
-    PT_REASON="$PT_REASON; guest COM1 last: $(grep -v '^$' "$PT_DIR/com1.log" | tail -n1 | sed 's/^\[[^]]*\] //' | head -c 120)"
+    PT_REASON="$PT_REASON; guest COM1 last: $(grep -v '^$' "$PT_STATE/com1.log" | tail -n1 | sed 's/^\[[^]]*\] //' | head -c 120)"
     return 1; }
   bed_guest_records
 }
 
-# Clean stop: netd's counters port answers "stats", then "shutdown" exits QEMU with the pass code
-# (kernel/services/netd_stats.c); a guest without that port is stopped by the point's cleanup.
-bed_guest_stop() {
-  grep -aq 'SHUTDOWN netsync' "$BED_ELF" || return 0
-  ip netns exec "$PT_NS_C" timeout 10 socat -t2 - TCP:10.1.0.2:7070,connect-timeout=3 <<<stats >"$PT_DIR/guest-stats.txt" 2>/dev/null
-  ip netns exec "$PT_NS_C" timeout 10 socat -t1 - TCP:10.1.0.2:7070,connect-timeout=3 <<<shutdown >/dev/null 2>&1
-  local i
-  for ((i = 0; i < 50; i++)); do kill -0 "$PT_QEMU" 2>/dev/null || break; sleep 0.1; done
-  wait "$PT_QEMU" 2>/dev/null
-  PT_GUEST_RC=$?
-  kill -0 "$PT_QEMU" 2>/dev/null && PT_GUEST_RC=-1
-  echo "guest_exit=$PT_GUEST_RC" >>"$PT_DIR/point.env"
+# Keeps the guest's serial logs with the point's results (state/ is removed at the end).
+bed_guest_collect() {
+  local f
+  for f in com1.log com2.log guest.out guestnet.log; do [ -f "$PT_STATE/$f" ] && cp -f "$PT_STATE/$f" "$PT_DIR/$f"; done
   return 0
 }
 
 # COM2 records -> points/<k>/guest.csv (id,p2p_ns,hol_ns,sched_delay_ns,subflow) once the guest's
 # record format and its decoder exist (build/com2dec, the instrumentation issue); until then the
-# raw bytes stay in com2.bin and guest_records is 0 in summary.csv.
+# raw bytes stay in com2.log and guest_records is 0 in summary.csv.
 bed_guest_records() {
   local dec=$BED_ROOT/build/com2dec
-  [ -x "$dec" ] && [ -s "$PT_DIR/com2.bin" ] || return 0
-  "$dec" "$PT_DIR/com2.bin" >"$PT_DIR/guest.csv.tmp" 2>"$PT_DIR/com2dec.log" &&
+  [ -x "$dec" ] && [ -s "$PT_STATE/com2.log" ] || return 0
+  "$dec" "$PT_STATE/com2.log" >"$PT_DIR/guest.csv.tmp" 2>"$PT_DIR/com2dec.log" &&
     mv -f "$PT_DIR/guest.csv.tmp" "$PT_DIR/guest.csv" ||
     { PT_REASON="COM2 records did not decode: $(head -n1 "$PT_DIR/com2dec.log")"; return 1; }
 }
 
 # --up / --down: the interactive bed of scripts/lib/guestnet.sh.
 bed_updown() {
-  local lib=$BED_ROOT/scripts/lib/guestnet.sh
-  [ -f "$lib" ] || bed_die "--$1 needs scripts/lib/guestnet.sh (guest networking), not in this tree yet"
-  # shellcheck source=/dev/null
-  . "$lib"
+  [ "$(id -u)" -eq 0 ] || bed_die "--$1 needs root (namespaces, taps)"
   if [ "$1" = up ]; then gn_up; else gn_down; fi
 }

@@ -210,7 +210,7 @@ bed_point_main() {
   mkdir -p "$PT_DIR" "$PT_STATE" || exit 1
   : >"$PT_STATE/pids"
   trap 'bed_point_cleanup' EXIT
-  trap 'PT_REASON=${PT_REASON:-interrupted by a signal}; bed_point_status; exit 130' INT TERM
+  trap 'PT_REASON=${PT_REASON:-interrupted by a signal}; bed_point_status; bed_point_cleanup; [ "$BED_TARGET" = guest ] && bed_guest_collect; exit 130' INT TERM
   [ "$BED_TARGET" = netns ] && PT_NS_S="bed-$BED_RUN_ID-$PT_K-s"
   [ "$BED_SHAPER_USED" = netem ] && PT_NS_M="bed-$BED_RUN_ID-$PT_K-m"
   bed_point_env
@@ -219,6 +219,7 @@ bed_point_main() {
   PT_T_UP=$t0 PT_T_DONE=$t0
   if [ "$BED_TARGET" = guest ]; then bed_point_guest; else bed_point_netns; fi
   bed_point_cleanup
+  [ "$BED_TARGET" = guest ] && bed_guest_collect
   t1=$(date +%s.%N)
   # Overhead = bring-up (start -> traffic) + tear-down (traffic end -> clean): the benchmark figure.
   awk -v a="$t0" -v b="$PT_T_UP" -v c="$PT_T_DONE" -v d="$t1" \
