@@ -55,6 +55,11 @@ void pic_unmask(int irq)
     write_masks();
 }
 
+bool pic_is_masked(int irq)
+{
+    return (mask_cache >> irq) & 1u;
+}
+
 void pic_eoi(int irq)
 {
     if (irq >= 8)

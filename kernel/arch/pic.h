@@ -8,6 +8,7 @@ void pic_init(void);
 void pic_mask(int irq);
 void pic_unmask(int irq);
 void pic_eoi(int irq);
+bool pic_is_masked(int irq);
 /* True when an IRQ 7/15 is spurious (its ISR bit is clear): no EOI is due for it then. */
 bool pic_spurious(int irq);
 

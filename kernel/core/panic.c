@@ -39,8 +39,10 @@ void panic(const char *fmt, ...)
     va_end(ap);
     kprintf("\n");
     struct thread *t = thread_current();
-    if (t != NULL)
+    if (t != NULL) {
         kprintf("  thread %u '%s'\n", t->tid, t->name);
+        thread_dump();
+    }
     uint32_t ebp;
     __asm__ volatile("mov %%ebp, %0" : "=r"(ebp));
     kprintf("  backtrace:\n");

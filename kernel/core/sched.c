@@ -108,6 +108,8 @@ void schedule(void)
     if (prev->state == T_RUNNING && prev != sched_idle) {
         prev->state = T_READY;
         policy->enqueue(prev, requeue_reason);
+    } else if (prev == sched_idle) {
+        prev->state = T_READY; /* idle is never on a run queue; it runs when nothing else can */
     }
     requeue_reason = SCHED_YIELD;
     struct thread *next = policy->pick_next();

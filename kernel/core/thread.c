@@ -78,6 +78,19 @@ static void free_thread(struct thread *t)
     kfree(t);
 }
 
+void thread_dump(void)
+{
+    static const char *const names[] = {"ready", "running", "blocked", "dead"};
+    kprintf("  threads:\n");
+    int n = 0;
+    for (struct list_node *l = all_threads.next; l != &all_threads && n < 64; l = l->next, n++) {
+        const struct thread *t = container_of(l, struct thread, all_link);
+        kprintf("    %3u %-16s %-8s prio %2d/%2d cpu %llu us switches %u\n", t->tid, t->name,
+                names[t->state], t->prio, t->base_prio, (unsigned long long)(t->run_ns / 1000u),
+                t->switches_in);
+    }
+}
+
 void thread_reap(void)
 {
     uint32_t f = irq_save();

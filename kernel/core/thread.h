@@ -76,6 +76,8 @@ uint32_t thread_count(void);
 void thread_init_idle(void);
 /* Top of the usable stack of t (the initial ESP). */
 uint32_t thread_stack_top(const struct thread *t);
+/* Prints every live thread (id, name, state, priority, CPU time, switches) on COM1. */
+void thread_dump(void);
 /* Frees dead detached threads (called from the idle loop and thread_create). */
 void thread_reap(void);
 

@@ -1,6 +1,7 @@
 /* t80_ipc.c: self-tests of synchronous IPC (send/recv/call/reply), notifications, and IRQ
  * delivery to a driver thread through a real device interrupt (COM2's THRE interrupt). */
 #include "arch/io.h"
+#include "arch/pic.h"
 #include "core/clock.h"
 #include "core/ipc.h"
 #include "core/irq.h"
@@ -164,6 +165,30 @@ KTEST(ipc, irq_delivered_as_notification)
     irq_unbind(&b);
     KEXPECT(irq_count(COM2_IRQ) > before);
     KEXPECT_EQ(irq_bind(&b, 0, &n, 1), -1); /* the PIT line belongs to the kernel */
+}
+
+KTEST(ipc, shared_irq_line_unmasks_after_all_acks)
+{
+    /* Two drivers on one line (as two virtio-net NICs share IRQ 10/11 on i440fx). */
+    static struct notification n1, n2;
+    static struct irq_binding b1, b2;
+    notification_init(&n1);
+    notification_init(&n2);
+    KEXPECT_EQ(irq_bind(&b1, COM2_IRQ, &n1, 1), 0);
+    KEXPECT_EQ(irq_bind(&b2, COM2_IRQ, &n2, 2), 0);
+    serial_reg_write(COM2_BASE, UART_IER, UART_IER_THRE);
+    KEXPECT_EQ(notify_wait(&n1, 1000000000u), 1);
+    KEXPECT_EQ(notify_wait(&n2, 1000000000u), 2);
+    KEXPECT(pic_is_masked(COM2_IRQ)); /* masked by the top half until every driver acks */
+    serial_reg_write(COM2_BASE, UART_IER, 0);
+    (void)serial_reg_read(COM2_BASE, UART_IIR);
+    irq_ack(&b1);
+    KEXPECT(pic_is_masked(COM2_IRQ)); /* b2 has not acknowledged yet */
+    irq_ack(&b2);
+    KEXPECT(!pic_is_masked(COM2_IRQ));
+    irq_unbind(&b1);
+    irq_unbind(&b2);
+    KEXPECT(pic_is_masked(COM2_IRQ)); /* nobody bound: masked again */
 }
 
 KTEST(ipc, registry_by_name)
