@@ -37,11 +37,13 @@ struct svc_counters {
     uint64_t echo_conns, echo_bytes;
     uint64_t rpcd_conns, rpcd_requests, rpcd_bad_bytes, rpcd_bad_requests, rpcd_framing_errors;
     uint64_t rpcd_resp_bytes;
+    uint64_t discard_conns, discard_bytes;
 };
 extern struct svc_counters svc_counters;
 
 /* Service thread entry points. */
 void echo_thread(void *arg);
 void rpcd_thread(void *arg);
+void discard_thread(void *arg);
 
 #endif

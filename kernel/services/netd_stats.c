@@ -72,6 +72,8 @@ void netd_stats_write(void (*out)(void *arg, const char *line), void *arg)
     SVC_LINE(rpcd_bad_requests);
     SVC_LINE(rpcd_framing_errors);
     SVC_LINE(rpcd_resp_bytes);
+    SVC_LINE(discard_conns);
+    SVC_LINE(discard_bytes);
 #undef SVC_LINE
 }
 

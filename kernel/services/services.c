@@ -1,4 +1,4 @@
-/* services.c: starts netd, its counters port and the echo and rpcd threads, then says READY. */
+/* services.c: starts netd, its counters port and the echo, rpcd and discard threads, then says NETD UP. */
 #include "services/services.h"
 #include "core/log.h"
 #include "services/netd.h"
@@ -36,6 +36,8 @@ void services_start(void)
         start("echo", echo_thread, SVC_READY_ECHO, &want);
     if (svc_cfg.rpcd)
         start("rpcd", rpcd_thread, SVC_READY_RPCD, &want);
+    if (svc_cfg.discard)
+        start("discard", discard_thread, SVC_READY_DISCARD, &want);
     while ((got & want) != want)
         got |= notify_wait(&ready_note, 0);
     char a0[16], a1[16] = "-";
@@ -43,7 +45,8 @@ void services_start(void)
     if (netd_nic_count() > 1)
         ns_format_ipv4(svc_cfg.ip[1], a1);
     /* The bed (scripts/lib/guestnet.sh) waits for this line on COM1. */
-    kprintf("NETD UP nics=%d ip0=%s ip1=%s echo=%d rpcd=%d rpcd_port=%u stats_port=%u failed=%x\n",
-            netd_nic_count(), a0, a1, svc_cfg.echo, svc_cfg.rpcd, svc_cfg.rpcd_port,
-            svc_cfg.stats_port, ready_failed);
+    kprintf("NETD UP nics=%d ip0=%s ip1=%s echo=%d rpcd=%d discard=%d rpcd_port=%u stats_port=%u "
+            "failed=%x\n",
+            netd_nic_count(), a0, a1, svc_cfg.echo, svc_cfg.rpcd, svc_cfg.discard,
+            svc_cfg.rpcd_port, svc_cfg.stats_port, ready_failed);
 }

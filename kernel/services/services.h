@@ -5,10 +5,10 @@
 
 /* Settings from the kernel command line (svc_config.c registers the keys). */
 struct svc_config {
-    uint32_t ip[2], mask[2]; /* host byte order; ip0=/ip1= "a.b.c.d/len" */
-    bool echo, rpcd;         /* services=echo,rpcd (default both) */
-    uint16_t rpcd_port;      /* rpcd_port= (default 7100, docs/protocol.md §6) */
-    uint16_t stats_port;     /* stats_port= (default 7070): counters and shutdown, see docs */
+    uint32_t ip[2], mask[2];  /* host byte order; ip0=/ip1= "a.b.c.d/len" */
+    bool echo, rpcd, discard; /* services=echo,rpcd,discard (default all) */
+    uint16_t rpcd_port;       /* rpcd_port= (default 7100, docs/protocol.md §6) */
+    uint16_t stats_port;      /* stats_port= (default 7070): counters and shutdown, see docs */
 };
 extern struct svc_config svc_cfg;
 

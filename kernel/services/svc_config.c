@@ -10,6 +10,7 @@ struct svc_config svc_cfg = {
     .mask = {0xFFFFFF00u, 0xFFFFFF00u},
     .echo = true,
     .rpcd = true,
+    .discard = true,
     .rpcd_port = 7100,
     .stats_port = 7070,
 };
@@ -60,7 +61,7 @@ static int set_services(const char *v, size_t n)
 {
     if (v == NULL)
         return -1;
-    bool echo = false, rpcd = false;
+    bool echo = false, rpcd = false, discard = false;
     size_t s = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && v[i] != ',')
@@ -69,15 +70,18 @@ static int set_services(const char *v, size_t n)
             echo = true;
         else if (word_is(v + s, i - s, "rpcd"))
             rpcd = true;
+        else if (word_is(v + s, i - s, "discard"))
+            discard = true;
         else if (!word_is(v + s, i - s, "none"))
             return -1;
         s = i + 1;
     }
     svc_cfg.echo = echo;
     svc_cfg.rpcd = rpcd;
+    svc_cfg.discard = discard;
     return 0;
 }
-KPARAM(services, set_services, "comma list of echo,rpcd or none (default echo,rpcd)");
+KPARAM(services, set_services, "comma list of echo,rpcd,discard or none (default all three)");
 
 static int set_port(const char *v, size_t n, uint16_t *out)
 {

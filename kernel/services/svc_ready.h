@@ -4,8 +4,9 @@
 #include "lib/klib.h"
 #include "core/thread.h"
 
-#define SVC_READY_ECHO 0x1u
-#define SVC_READY_RPCD 0x2u
+#define SVC_READY_ECHO    0x1u
+#define SVC_READY_RPCD    0x2u
+#define SVC_READY_DISCARD 0x4u
 
 void svc_ready(uint32_t which, bool ok);
 

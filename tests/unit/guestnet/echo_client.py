@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """echo_client.py: RFC 862 echo checker: sends seeded bytes over N TCP connections, checks SHA-256.
 
+With --discard the peer is an RFC 863 discard server: bytes go one way and the time runs until
+the server closes after reading everything (goodput), nothing comes back to check.
+
 Prints one JSON line: connections, bytes per connection, ok count, seconds, goodput (Mbit/s,
 both directions counted once), and the first error. Exit status 0 only when every connection
 echoed every byte intact.
@@ -15,8 +18,9 @@ import threading
 import time
 
 
-def one(ip, port, nbytes, seed, timeout, res, idx):
-    data = random.Random(seed).randbytes(nbytes)
+def one(ip, port, nbytes, seed, timeout, res, idx, discard=False):
+    # Zeros for discard (cheap to make, nothing to check); seeded random bytes for echo.
+    data = bytes(nbytes) if discard else random.Random(seed).randbytes(nbytes)
     want = hashlib.sha256(data).hexdigest()
     got = hashlib.sha256()
     n = 0
@@ -44,6 +48,12 @@ def one(ip, port, nbytes, seed, timeout, res, idx):
         s.close()
     except OSError as e:
         err = "%s after %d bytes" % (e, n)
+    if discard:
+        if err is None and n != 0:
+            err = "discard server sent %d bytes" % n
+        if res[idx] is None or res[idx][0]:
+            res[idx] = (err is None, err)
+        return
     if err is None and n != nbytes:
         err = "echoed %d of %d bytes" % (n, nbytes)
     if err is None and got.hexdigest() != want:
@@ -60,12 +70,13 @@ def main():
     ap.add_argument("--conns", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--discard", action="store_true", help="one-way to a discard server (port 9)")
     a = ap.parse_args()
     if a.conns < 1 or a.bytes < 0:
         ap.error("--conns must be >= 1 and --bytes >= 0")
     res = [None] * a.conns
     t0 = time.monotonic()
-    th = [threading.Thread(target=one, args=(a.ip, a.port, a.bytes, a.seed + i, a.timeout, res, i))
+    th = [threading.Thread(target=one, args=(a.ip, a.port, a.bytes, a.seed + i, a.timeout, res, i, a.discard))
           for i in range(a.conns)]
     for t in th:
         t.start()
