@@ -369,7 +369,7 @@ static void on_readable(struct client *cl, struct conn *c)
 
 static void on_events(struct client *cl)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[8192]; /* libmnl suggests one page; events are a few hundred bytes */
     ssize_t n = recv(pm_fd(&cl->pm), buf, sizeof(buf), MSG_DONTWAIT);
     if (n <= 0)
         return;

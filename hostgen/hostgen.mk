@@ -11,19 +11,25 @@ HG_FUZZ_SRCS := $(wildcard tests/fuzz/hostgen/*.c)
 HG_FUZZERS   := $(patsubst tests/fuzz/hostgen/%.c,$(B)/fuzz/%,$(HG_FUZZ_SRCS))
 # The shared codec must also build freestanding for the i686 guest (K_CFLAGS): this object proves it.
 HG_KCHECK    := $(HG_B)/kcheck/rpc_proto.o
+# The whole program under ASan+UBSan, run by the netns suite on the error paths.
+HG_ASAN      := $(HG_B)/hostgen-asan
 
 ALL_TARGETS += $(B)/hostgen
-TEST_DEPS   += $(B)/hostgen $(HG_UNITS) $(HG_FUZZERS) $(HG_KCHECK)
+TEST_DEPS   += $(B)/hostgen $(HG_UNITS) $(HG_FUZZERS) $(HG_KCHECK) $(HG_ASAN)
 BENCH_DEPS  += $(B)/hostgen
 FUZZERS     += $(HG_FUZZERS)
 
 .PHONY: hostgen hostgen-tests
 hostgen: $(B)/hostgen
-hostgen-tests: $(B)/hostgen $(HG_UNITS) $(HG_FUZZERS) $(HG_KCHECK)
+hostgen-tests: $(B)/hostgen $(HG_UNITS) $(HG_FUZZERS) $(HG_KCHECK) $(HG_ASAN)
 
 $(B)/hostgen: $(HG_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(HG_LDLIBS)
+
+$(HG_ASAN): $(HG_TEST_OBJS) $(HG_B)/tobj/hostgen/main.o
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(TEST_CFLAGS) -o $@ $^ $(HG_LDLIBS)
 
 $(HG_B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -47,6 +53,6 @@ $(HG_KCHECK): kernel/lib/proto/rpc_proto.c
 	$(K_CC) $(K_CFLAGS) -c -o $@ $<
 
 # Keep objects make would otherwise delete as intermediates.
-.SECONDARY: $(HG_OBJS) $(HG_TEST_OBJS)
+.SECONDARY: $(HG_OBJS) $(HG_TEST_OBJS) $(HG_B)/tobj/hostgen/main.o
 
--include $(HG_OBJS:.o=.d) $(HG_TEST_OBJS:.o=.d) $(HG_UNITS:=.d) $(HG_KCHECK:.o=.d)
+-include $(HG_OBJS:.o=.d) $(HG_TEST_OBJS:.o=.d) $(HG_B)/tobj/hostgen/main.d $(HG_UNITS:=.d) $(HG_KCHECK:.o=.d)

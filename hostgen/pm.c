@@ -14,7 +14,7 @@
 #include "dist.h"
 
 /* Receive buffer: a netlink dump of endpoints fits in one page-sized batch per read. */
-#define PM_BUF MNL_SOCKET_BUFFER_SIZE
+#define PM_BUF 8192
 
 static struct nlmsghdr *put_genl(char *buf, uint16_t type, uint16_t flags, uint8_t cmd,
                                  uint8_t version, uint32_t seq)

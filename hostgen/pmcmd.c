@@ -44,7 +44,7 @@ static int events(struct pm *pm, double secs)
     int64_t end = secs > 0 ? mono_ns() + (int64_t)(secs * 1e9) : INT64_MAX;
     pm_event_header(stdout);
     fflush(stdout);
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[8192]; /* libmnl suggests one page; events are a few hundred bytes */
     while (!stop_flag && mono_ns() < end) {
         struct pollfd p = {.fd = pm_fd(pm), .events = POLLIN};
         int n = poll(&p, 1, 100);

@@ -49,8 +49,8 @@ static void test_ci_ranks_known(void **state)
         bool ok;
         size_t lo, hi;
     } cases[] = {
-        {100, 0.5, true, 40, 61},      {1000, 0.5, true, 469, 532},
-        {1000, 0.99, true, 983, 997},  {10000, 0.99, true, 9880, 9920},
+        {100, 0.5, true, 40, 61},        {1000, 0.5, true, 469, 532},
+        {1000, 0.99, true, 983, 997},    {10000, 0.99, true, 9880, 9920},
         {5000, 0.999, true, 4990, 5000}, {300, 0.99, false, 0, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -178,9 +178,10 @@ static void test_dist_parse(void **state)
     for (int i = 0; i < 100000; i++)
         big += dist_draw(&d, &r) == 500;
     assert_true(abs(big - 25000) < 600);
-    const char *bad[] = {"",          "-1",          "1001",        "uniform:5:4", "exp:0",
-                         "uniform:1", "bimodal:1:2", "bimodal:1:2:1.5", "x:1",     "1:2:3:4:5",
-                         "12abc",     "fixed:",      " 5",          "0x10"};
+    const char *bad[] = {"",      "-1",        "1001",        "uniform:5:4",
+                         "exp:0", "uniform:1", "bimodal:1:2", "bimodal:1:2:1.5",
+                         "x:1",   "1:2:3:4:5", "12abc",       "fixed:",
+                         " 5",    "0x10"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
         assert_false(dist_parse(bad[i], 1000, &d, err, sizeof(err)));
