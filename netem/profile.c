@@ -602,7 +602,7 @@ int prof_add_loss(struct prof_dir *d, uint32_t extra_p, char *err, size_t errlen
 
 static void fmt_pct(char *b, size_t n, uint32_t p)
 {
-    snprintf(b, n, "%.6f%%", units_p_to_double(p) * 100.0);
+    snprintf(b, n, "%.10f%%", units_p_to_double(p) * 100.0);
 }
 
 void prof_format(const struct prof_dir *d, char *buf, size_t len)
@@ -619,8 +619,8 @@ void prof_format(const struct prof_dir *d, char *buf, size_t len)
         return;
     buf[0] = '\0';
     fmt_pct(a, sizeof(a), d->delay_corr);
-    OUT("delay %lldus %lldus %s distribution %s", (long long)(d->delay_ns / 1000),
-        (long long)(d->jitter_ns / 1000), a, dist_name(d->dist));
+    OUT("delay %lldns %lldns %s distribution %s", (long long)d->delay_ns, (long long)d->jitter_ns,
+        a, dist_name(d->dist));
     switch (d->loss) {
     case LOSS_NONE:
         break;
@@ -655,6 +655,8 @@ void prof_format(const struct prof_dir *d, char *buf, size_t len)
         fmt_pct(a, sizeof(a), d->reorder_p);
         fmt_pct(b, sizeof(b), d->reorder_corr);
         OUT(" reorder %s %s gap %u", a, b, d->gap);
+    } else if (d->gap) {
+        OUT(" gap %u", d->gap);
     }
     if (d->dup_p) {
         fmt_pct(a, sizeof(a), d->dup_p);
@@ -664,8 +666,12 @@ void prof_format(const struct prof_dir *d, char *buf, size_t len)
         fmt_pct(a, sizeof(a), d->corrupt_p);
         OUT(" corrupt %s", a);
     }
-    if (d->slot)
-        OUT(" slot %lldus %lldus packets %d bytes %d", (long long)(d->slot_min_ns / 1000),
-            (long long)(d->slot_max_ns / 1000), d->slot_packets, d->slot_bytes);
+    if (d->slot) {
+        OUT(" slot %lldns %lldns", (long long)d->slot_min_ns, (long long)d->slot_max_ns);
+        if (d->slot_packets)
+            OUT(" packets %d", d->slot_packets);
+        if (d->slot_bytes)
+            OUT(" bytes %d", d->slot_bytes);
+    }
 #undef OUT
 }
