@@ -100,6 +100,36 @@ void sched_switch_policy(const struct sched_policy *p)
     LOGI("sched: switched to policy %s (%d ready threads moved)", p->name, n);
 }
 
+/* Quanta shorter than the tick period end on a one-shot timer instead of the next tick. */
+static struct ktimer slice_timer;
+static bool slice_timer_ready;
+
+static void check_quantum(uint64_t now_ns);
+
+static void slice_end(struct ktimer *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    check_quantum(clock_ns());
+}
+
+static void arm_slice(const struct thread *t, uint64_t now)
+{
+    if (!slice_timer_ready) {
+        ktimer_init(&slice_timer, slice_end, NULL);
+        slice_timer_ready = true;
+    }
+    if (ktimer_armed(&slice_timer))
+        ktimer_cancel(&slice_timer);
+    if (t != sched_idle && quantum_ns < 1000000000u / timer_tick_hz())
+        ktimer_arm(&slice_timer, now + quantum_ns);
+}
+
+uint64_t sched_slice_deadline(void)
+{
+    return slice_timer_ready && ktimer_armed(&slice_timer) ? slice_timer.e.deadline : 0;
+}
+
 void schedule(void)
 {
     ASSERT((read_eflags() & EFLAGS_IF) == 0, "schedule() needs interrupts disabled");
@@ -119,6 +149,7 @@ void schedule(void)
     if (next == prev) {
         prev->state = T_RUNNING;
         prev->slice_start_ns = now;
+        arm_slice(prev, now);
         return;
     }
     ASSERT(next->state == T_READY || next == sched_idle, "picked a thread that is not ready");
@@ -126,6 +157,7 @@ void schedule(void)
     next->state = T_RUNNING;
     next->slice_start_ns = now;
     next->last_run_ns = now;
+    arm_slice(next, now);
     next->switches_in++;
     st.switches++;
     sched_current = next;
@@ -187,9 +219,8 @@ void sched_irq_exit(void)
         schedule();
 }
 
-void sched_tick(uint64_t now_ns)
+static void check_quantum(uint64_t now_ns)
 {
-    st.ticks++;
     struct thread *cur = sched_current;
     if (cur == NULL || cur == sched_idle)
         return;
@@ -197,7 +228,15 @@ void sched_tick(uint64_t now_ns)
         requeue_reason = SCHED_PREEMPT_QUANT;
         st.preempt_quantum++;
         need_resched = true;
+    } else if (slice_timer_ready && !ktimer_armed(&slice_timer)) {
+        arm_slice(cur, now_ns); /* alone on the CPU: look again one quantum later */
     }
+}
+
+void sched_tick(uint64_t now_ns)
+{
+    st.ticks++;
+    check_quantum(now_ns);
 }
 
 void sched_set_prio(struct thread *t, int prio)

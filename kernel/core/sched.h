@@ -68,6 +68,8 @@ void sched_switch_policy(const struct sched_policy *p);
 /* The quantum every policy uses for time slicing (quantum= key, default 10 ms). */
 uint64_t sched_quantum_ns(void);
 void sched_set_quantum_ns(uint64_t ns);
+/* Quanta shorter than the tick end on a one-shot "slice" timer: its deadline, 0 if not armed. */
+uint64_t sched_slice_deadline(void);
 
 /* Core entry points; all need interrupts disabled. */
 void schedule(void);
