@@ -35,6 +35,7 @@ bed_defaults() {
   BED_POINT_TIMEOUT=""    # seconds; empty = duration + 90 (TCG boot, bring-up, drain)
   BED_MERGE_DIR=""
   BED_QUIET=0
+  BED_GUEST_ARGS=""       # extra kernel command-line words for the guest
   BED_ARGV=()
 }
 
@@ -60,6 +61,7 @@ usage: scripts/run-bed.sh [options]          (make bed BED_ARGS="...": the same 
  how
   --shaper auto|netem|linkem --accel auto|kvm|tcg   --jobs N  points in parallel
   --timeout S                per-point limit (duration + 90)
+  --guest-args "K=V ..."     extra guest kernel command-line words (docs/kernel.md)
   --keep-going               record a failed point and go on (default: stop launching)
   --out DIR                  results root (results)   --run-id ID  (date-time-pid)
   --dry-run                  print the plan and exit   --emit-jobs FILE  one command per point
@@ -99,7 +101,7 @@ bed_parse_args() {
       --dry-run) BED_DRY_RUN=1; shift; continue ;;
       --quiet) BED_QUIET=1; shift; continue ;;
       --target|--profiles|--delay|--loss|--sched|--seeds|--rate|--req-size|--resp-size|--duration|\
-      --warmup|--conns|--jobs|--out|--run-id|--shaper|--accel|--emit-jobs|--only-point|--timeout|--merge) ;;
+      --warmup|--conns|--jobs|--out|--run-id|--shaper|--accel|--emit-jobs|--only-point|--timeout|--merge|--guest-args) ;;
       *) bed_die "unknown option '$opt' (see --help)" ;;
     esac
     [ $# -ge 2 ] || bed_die "option $opt needs a value"
@@ -127,6 +129,7 @@ bed_parse_args() {
       --only-point) BED_ONLY_POINT=$v ;;
       --timeout) BED_POINT_TIMEOUT=$v ;;
       --merge) BED_MODE=merge; BED_MERGE_DIR=$v ;;
+      --guest-args) BED_GUEST_ARGS=$v ;;
     esac
   done
 }
@@ -183,6 +186,8 @@ bed_validate() {
   if [ -n "$BED_RUN_ID" ]; then [[ "$BED_RUN_ID" =~ ^[A-Za-z0-9_.-]{1,40}$ ]] || bed_die "--run-id wants 1..40 of [A-Za-z0-9_.-], got '$BED_RUN_ID'"; fi
   if [ -n "$BED_ONLY_POINT" ]; then bed_is_uint "$BED_ONLY_POINT" && [ "$BED_ONLY_POINT" -ge 1 ] || bed_die "--only-point wants a point number >= 1, got '$BED_ONLY_POINT'"; fi
   [ -n "$BED_OUT" ] || bed_die "--out wants a directory"
+  [[ "$BED_GUEST_ARGS" =~ ^[A-Za-z0-9_.,:=/\ -]*$ ]] && [ "${#BED_GUEST_ARGS}" -le 400 ] ||
+    bed_die "--guest-args wants words of [A-Za-z0-9_.,:=/-] (at most 400 characters)"
   bed_pick_target
   if [ "$BED_TARGET" = guest ]; then
     [ -f "$BED_ELF" ] || bed_die "$BED_ELF not found (run: make)"

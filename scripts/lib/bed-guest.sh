@@ -39,7 +39,7 @@ bed_pick_accel() {
 }
 
 # Kernel words of a point beyond guestnet's addresses: the scheduler, and panics end QEMU.
-bed_guest_cmdline() { echo "sched=$PT_SCHED panic=exit"; }
+bed_guest_cmdline() { echo "sched=$PT_SCHED panic=exit${BED_GUEST_ARGS:+ $BED_GUEST_ARGS}"; }
 
 bed_com1_has() { grep -qE "$1" "$PT_STATE/com1.log" 2>/dev/null; }
 

@@ -35,7 +35,7 @@ bed_write_run_env() {
     echo "arrival=poisson"; echo "jobs=$BED_JOBS"; echo "point_timeout_s=$BED_POINT_TIMEOUT"
     echo "shaper=$BED_SHAPER_USED"; echo "shaper_asked=$BED_SHAPER"; echo "shaper_why=$BED_SHAPER_WHY"
     echo "accel=$BED_ACCEL_USED"; echo "accel_asked=$BED_ACCEL"; echo "accel_why=$BED_ACCEL_WHY"
-    echo "keep_going=$BED_KEEP_GOING"; echo "points_total=$BED_NPOINTS"
+    echo "keep_going=$BED_KEEP_GOING"; echo "points_total=$BED_NPOINTS"; echo "guest_args=$BED_GUEST_ARGS"
     echo "link_seed_rule=seed*16+link"; echo "hostgen_seed_rule=seed"
   } >"$f.tmp" && mv -f "$f.tmp" "$f"
 }
@@ -161,6 +161,9 @@ bed_main() {
     echo "run-bed: target $BED_TARGET ($BED_TARGET_WHY)"
     echo "run-bed: results in $BED_RUNDIR/: requests.csv summary.csv telemetry.csv manifest.json plots/"
     [ "$BED_NOT_RUN" -gt 0 ] && echo "run-bed: $BED_NOT_RUN point(s) not run after a failure (use --keep-going)"
+    local nfb
+    nfb=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next } $h["fallback"] == 1 { c++ } END { print c + 0 }' "$BED_RUNDIR/summary.csv" 2>/dev/null)
+    [ "${nfb:-0}" -gt 0 ] && echo "run-bed: note: $nfb point(s) fell back to plain TCP (the peer did not speak MPTCP): one subflow only, see summary.csv 'fallback'"
     echo "run-bed: $(( $(date +%s) - BED_T0 ))s wall, $BED_FAILED failed point(s)"
   fi
   [ "$BED_FAILED" -eq 0 ] && [ "$BED_NOT_RUN" -eq 0 ]

@@ -23,6 +23,9 @@ GN_GUEST_IP=(10.1.0.2 10.2.0.2)
 GN_TAP=(gnt0 gnt1)
 # Locally administered unicast MACs (IEEE 802: bit 1 of the first octet set, bit 0 clear).
 GN_MAC=(52:54:00:4e:53:01 52:54:00:4e:53:02)
+# PCI slots 2 and 6: INTA of both swizzles to the same PIIX PIRQ ((slot - 1 + pin - 1) mod 4,
+# SeaBIOS pci_slot_get_irq), so the two NICs share one level-triggered line, as issue 3 wants.
+GN_SLOT=(0x2 0x6)
 GN_STATS_PORT=7070
 GN_READY_RE='^NETD UP'
 GN_FAIL_RE='PANIC|panic:|unexpected CPU exception|^EXCEPTION|services: netd did not start'
@@ -76,7 +79,7 @@ gn_guest_start() {
   for i in 0 1; do
     # GN_NETDEV[i] (optional) replaces the tap backend, e.g. run-bed.sh's "dgram,id=gn<i>,..." to linkem.
     q+=(-netdev "${GN_NETDEV[$i]:-tap,id=gn$i,ifname=${GN_TAP[$i]},script=no,downscript=no}"
-        -device "virtio-net-pci,disable-modern=on,netdev=gn$i,mac=${GN_MAC[$i]}")
+        -device "virtio-net-pci,disable-modern=on,netdev=gn$i,mac=${GN_MAC[$i]},addr=${GN_SLOT[$i]}")
   done
   local cmd="ip0=${GN_GUEST_IP[0]}/24 ip1=${GN_GUEST_IP[1]}/24 $GN_CMDLINE"
   # setsid: the guest must outlive the shell that started it (run-bed.sh --up returns).

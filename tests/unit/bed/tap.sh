@@ -10,7 +10,7 @@ RB=${BED_CMD:-scripts/run-bed.sh}
 bed_leftovers() {
   local rid=$1
   ip netns list 2>/dev/null | awk '{print $1}' | grep "^bed-$rid-"
-  pgrep -af "bed-$rid" | grep -v pgrep
+  pgrep -af -- "$rid" | grep -v pgrep
   ls -d "/tmp/bed-$rid"* 2>/dev/null
   return 0
 }
