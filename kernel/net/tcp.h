@@ -45,21 +45,33 @@ struct ns_tcp_opts {
 bool ns_tcp_parse_options(const uint8_t *p, size_t len, bool syn, struct ns_tcp_opts *o);
 
 /* --- Extension hooks (MPTCP plugs in here; see docs/net.md) --------------------------------- */
+/* Verdicts of the segment hook. */
+#define NS_TCP_EXT_OK      0 /* carry on */
+#define NS_TCP_EXT_ACK_NOW 1 /* acknowledge this segment at once */
+#define NS_TCP_EXT_RESET   2 /* reset this connection (subflow) now */
+
 struct ns_tcp_ext_ops {
     /* A SYN reached a listener that carries these ops. Return 0 to go on, <0 to refuse (RST). */
     int (*syn_received)(void *ext_arg, struct tcp_pcb *pcb, const struct ns_tcp_opts *o);
     /* The three-way handshake completed. */
     void (*established)(struct tcp_pcb *pcb, const struct ns_tcp_opts *o);
     /* An acceptable segment arrived (any state after SYN): its options, subflow sequence number
-     * and payload as received (possibly out of order). Called before the payload is queued. */
-    void (*segment)(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t seq,
-                    const uint8_t *data, size_t len);
-    /* In-order payload, with its subflow sequence number. Return true when the layer above took
-     * the bytes; they then bypass the socket's receive buffer (ns_tcp_recv never sees them). */
-    bool (*deliver)(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data, size_t len);
-    /* Appends options to an outgoing segment; at most `space` bytes (the rest of the 40-byte
-     * area after our own options), 4-byte padding is the hook's job. Returns bytes written. */
-    size_t (*build_options)(struct tcp_pcb *pcb, uint8_t flags, uint8_t *buf, size_t space);
+     * and payload trimmed to the window (possibly out of order), before the payload is queued.
+     * Returns an NS_TCP_EXT_* verdict. */
+    int (*segment)(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t seq,
+                   const uint8_t *data, size_t len);
+    /* In-order payload starting at subflow sequence number seq. Returns how many bytes (from
+     * the front) the layer above took; those bypass the socket buffer. The rest stay queued and
+     * are offered again with the next delivery or on ns_tcp_redeliver(). */
+    size_t (*deliver)(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data, size_t len);
+    /* Appends options to an outgoing segment (RST included) whose first sequence number is seq
+     * and which carries *len payload bytes; may lower *len (e.g. to a mapping's end). At most
+     * `space` bytes (what our own options left of the 40), multiple of 4; returns bytes written. */
+    size_t (*build_options)(struct tcp_pcb *pcb, uint8_t flags, uint32_t seq, uint32_t *len,
+                            uint8_t *buf, size_t space);
+    /* Optional: bytes the layer above can accept (a shared MPTCP window). We advertise the
+     * smaller of this and our own buffer, never moving the right edge left. */
+    uint32_t (*rcv_window)(const struct tcp_pcb *pcb);
     /* The connection is gone (error 0 for an orderly close, else an NS_E* code). */
     void (*closed)(struct tcp_pcb *pcb, int error);
 };
@@ -79,6 +91,12 @@ struct tcp_pcb *ns_tcp_connect(struct ns_stack *st, uint32_t dst, uint16_t port,
 /* Next established connection from the listener's queue, or NULL. */
 struct tcp_pcb *ns_tcp_accept(struct tcp_pcb *listener);
 void ns_tcp_set_callback(struct tcp_pcb *s, ns_tcp_cb cb, void *arg);
+/* For extensions: the subflow sequence number the next byte given to ns_tcp_send will carry. */
+uint32_t ns_tcp_snd_next_seq(const struct tcp_pcb *s);
+/* For extensions: send a pure ACK now (e.g. a DATA_ACK update). */
+void ns_tcp_ack_now(struct tcp_pcb *s);
+/* For extensions: offer queued in-order bytes to the deliver hook again. */
+void ns_tcp_redeliver(struct tcp_pcb *s);
 /* Copies up to len bytes; 0 = end of stream; NS_EAGAIN; or an error. */
 long ns_tcp_recv(struct tcp_pcb *s, void *buf, size_t len);
 /* Queues up to len bytes for sending; returns how many (maybe fewer), NS_EAGAIN, or an error. */

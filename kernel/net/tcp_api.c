@@ -231,6 +231,26 @@ static bool eof(const struct tcp_pcb *s)
     return s->fin_rcvd && SEQ_GT(s->rcv_nxt, s->fin_seq);
 }
 
+uint32_t ns_tcp_snd_next_seq(const struct tcp_pcb *s)
+{
+    return s->sb_seq + s->snd.len;
+}
+
+void ns_tcp_ack_now(struct tcp_pcb *s)
+{
+    if (s->state >= TCPS_SYN_RCVD && s->state != TCPS_TIME_WAIT && !s->dead)
+        tcp_send_ack(s);
+}
+
+void ns_tcp_redeliver(struct tcp_pcb *s)
+{
+    uint32_t before = tcp_rcv_window(s);
+    tcp_deliver_ext(s);
+    /* Room opened above: tell the peer (same rule as after a read). */
+    if (s->state != TCPS_CLOSED && tcp_rcv_window(s) >= before + s->mss)
+        tcp_send_ack(s);
+}
+
 long ns_tcp_recv(struct tcp_pcb *s, void *buf, size_t len)
 {
     if (s->state == TCPS_LISTEN)
@@ -322,7 +342,7 @@ void ns_tcp_abort(struct tcp_pcb *s)
     }
     /* RFC 9293 3.10.5 ABORT: a RST in synchronized states. */
     if (s->state >= TCPS_SYN_RCVD && s->state <= TCPS_LAST_ACK)
-        tcp_send_rst(s->st, s->lip, s->rip, s->lport, s->rport, s->snd_nxt, 0, false);
+        tcp_send_rst_pcb(s);
     s->app_closed = true;
     s->cb = NULL;
     tcp_drop(s, NS_ERESET);
@@ -336,7 +356,7 @@ void ns_tcp_close(struct tcp_pcb *s)
         for (struct tcp_pcb *p = s->st->pcbs; p; p = p->next) {
             if (p->listener == s && !p->dead) {
                 if (p->state != TCPS_SYN_RCVD)
-                    tcp_send_rst(s->st, p->lip, p->rip, p->lport, p->rport, p->snd_nxt, 0, false);
+                    tcp_send_rst_pcb(p);
                 tcp_drop(p, NS_ERESET);
             }
         }

@@ -214,20 +214,20 @@ static bool ooo_insert(struct tcp_pcb *pcb, uint32_t start, uint32_t end)
     return true;
 }
 
-/* Hands newly in-order bytes to the extension when it wants them instead of the byte stream. */
-static void deliver_ext(struct tcp_pcb *pcb, uint32_t from_seq, uint32_t n)
+/* Offers every queued in-order byte to the extension; what it takes leaves the socket buffer. */
+void tcp_deliver_ext(struct tcp_pcb *pcb)
 {
     uint8_t chunk[1024];
-    uint32_t off = pcb->rcv.len - n;
-    while (n > 0) {
-        uint32_t k = n < sizeof(chunk) ? n : (uint32_t)sizeof(chunk);
-        ns_ring_read_at(&pcb->rcv, off, chunk, k);
-        if (!pcb->ext->deliver(pcb, from_seq, chunk, k))
-            return; /* the layer above declined: the bytes stay in the socket buffer */
-        ns_ring_consume(&pcb->rcv, k);
-        off = pcb->rcv.len - (n - k);
-        from_seq += k;
-        n -= k;
+    if (!pcb->ext || !pcb->ext->deliver)
+        return;
+    while (pcb->rcv.len > 0) {
+        uint32_t k = pcb->rcv.len < sizeof(chunk) ? pcb->rcv.len : (uint32_t)sizeof(chunk);
+        ns_ring_read_at(&pcb->rcv, 0, chunk, k);
+        size_t took = pcb->ext->deliver(pcb, pcb->rcv_nxt - pcb->rcv.len, chunk, k);
+        ASSERT(took <= k, "deliver hook took more than offered");
+        ns_ring_consume(&pcb->rcv, (uint32_t)took);
+        if (took < k)
+            return; /* the layer above is full: the rest waits for ns_tcp_redeliver */
     }
 }
 
@@ -254,10 +254,8 @@ static void queue_data(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data, u
         memmove(&pcb->ooo[0], &pcb->ooo[1], sizeof(pcb->ooo[0]) * (size_t)(pcb->n_ooo - 1));
         pcb->n_ooo--;
     }
-    uint32_t n = pcb->rcv_nxt - start;
-    pcb->rcv.len += n;
-    if (pcb->ext && pcb->ext->deliver)
-        deliver_ext(pcb, start, n);
+    pcb->rcv.len += pcb->rcv_nxt - start;
+    tcp_deliver_ext(pcb);
     tcp_event(pcb, NS_EV_IN);
     /* RFC 5681 4.2: ACK at least every second full segment, at once when a hole is filled,
      * otherwise delay (RFC 1122 4.2.3.2). */
@@ -492,7 +490,7 @@ static void sync_input(struct tcp_pcb *pcb, struct seg *s)
     if (data_state && (s->len > 0 || (s->flags & TCP_FIN))) {
         if (pcb->app_closed && s->len > 0) {
             /* Nobody will read: RFC 9293 3.10.4 / RFC 2525 2.17 say reset. */
-            tcp_send_rst(st, pcb->lip, pcb->rip, pcb->lport, pcb->rport, pcb->snd_nxt, 0, false);
+            tcp_send_rst_pcb(pcb);
             tcp_drop(pcb, NS_ERESET);
             return;
         }
@@ -518,8 +516,16 @@ static void sync_input(struct tcp_pcb *pcb, struct seg *s)
             len = room; /* beyond the buffer: trimmed, and the FIN with it */
             fin = false;
         }
-        if (pcb->ext && pcb->ext->segment)
-            pcb->ext->segment(pcb, &s->o, seq, d, len);
+        if (pcb->ext && pcb->ext->segment) {
+            int verdict = pcb->ext->segment(pcb, &s->o, seq, d, len);
+            if (verdict == NS_TCP_EXT_RESET) {
+                tcp_send_rst_pcb(pcb);
+                tcp_drop(pcb, NS_ERESET);
+                return;
+            }
+            if (verdict == NS_TCP_EXT_ACK_NOW)
+                pcb->ack_now = true;
+        }
         if (len)
             queue_data(pcb, seq, d, len);
         if (fin && !pcb->fin_rcvd) {

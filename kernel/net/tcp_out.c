@@ -10,6 +10,11 @@ uint32_t tcp_now_ts(void)
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb)
 {
     uint32_t free = pcb->rcv.cap - pcb->rcv.len;
+    if (pcb->ext && pcb->ext->rcv_window) {
+        uint32_t above = pcb->ext->rcv_window(pcb);
+        if (above < free)
+            free = above;
+    }
     /* RFC 7323 section 2.3: the largest window expressible with our shift. */
     uint32_t max = (uint32_t)0xffff << pcb->rcv_wscale;
     if (free > max)
@@ -27,7 +32,8 @@ uint32_t tcp_rcv_window(const struct tcp_pcb *pcb)
 }
 
 /* Our options for a segment with these flags; returns their length (multiple of 4). */
-size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint8_t *opt)
+size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint32_t seq, uint32_t *len,
+                         uint8_t *opt)
 {
     size_t n = 0;
     bool syn = flags & TCP_SYN;
@@ -64,9 +70,11 @@ size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint8_t *opt)
         put32(opt + n + 4, (flags & TCP_ACK) ? pcb->ts_recent : 0);
         n += 8;
     }
-    if (pcb->ext && pcb->ext->build_options && !(flags & TCP_RST)) {
-        size_t e = pcb->ext->build_options(pcb, flags, opt + n, TCP_OPT_MAX - n);
+    if (pcb->ext && pcb->ext->build_options) {
+        uint32_t want = *len;
+        size_t e = pcb->ext->build_options(pcb, flags, seq, len, opt + n, TCP_OPT_MAX - n);
         ASSERT(e <= TCP_OPT_MAX - n && e % 4 == 0, "extension options overflow or unpadded");
+        ASSERT(*len <= want, "extension may only shorten a segment");
         n += e;
     }
     /* RFC 2018 section 4: SACK blocks, the most recently changed first, as many as fit. */
@@ -101,12 +109,12 @@ static uint32_t tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint3
 {
     uint8_t seg[NS_ETH_MTU - IPV4_HDR_MIN];
     uint8_t *opt = seg + TCP_HDR_MIN;
-    size_t olen = tcp_build_options(pcb, flags, opt);
-    if (TCP_HDR_MIN + olen + len > sizeof(seg)) {
+    uint32_t want = len;
+    size_t olen = tcp_build_options(pcb, flags, seq, &len, opt);
+    if (TCP_HDR_MIN + olen + len > sizeof(seg))
         len = (uint32_t)(sizeof(seg) - TCP_HDR_MIN - olen);
-        flags &= (uint8_t) ~(TCP_FIN | TCP_PSH);
-        seg[13] = flags;
-    }
+    if (len < want)
+        flags &= (uint8_t) ~(TCP_FIN | TCP_PSH); /* the FIN follows the last byte, not this one */
     put16(seg, pcb->lport);
     put16(seg + 2, pcb->rport);
     put32(seg + 4, seq);
@@ -146,6 +154,12 @@ static uint32_t tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint3
 void tcp_send_ack(struct tcp_pcb *pcb)
 {
     (void)tcp_xmit(pcb, pcb->snd_nxt, TCP_ACK, 0);
+}
+
+void tcp_send_rst_pcb(struct tcp_pcb *pcb)
+{
+    pcb->st->stats.tcp_rst_tx++;
+    (void)tcp_xmit(pcb, pcb->snd_nxt, TCP_RST, 0);
 }
 
 void tcp_send_rst(struct ns_stack *st, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,

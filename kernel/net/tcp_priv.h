@@ -117,12 +117,17 @@ struct tcp_pcb {
 /* tcp_out.c */
 void tcp_output(struct tcp_pcb *pcb);
 void tcp_send_ack(struct tcp_pcb *pcb);
+/* RST from a connection: <SEQ=SND.NXT><CTL=RST> (RFC 9293 3.10.5), extension options allowed. */
+void tcp_send_rst_pcb(struct tcp_pcb *pcb);
 void tcp_send_rst(struct ns_stack *st, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
                   uint32_t seq, uint32_t ack, bool with_ack);
 void tcp_retransmit_head(struct tcp_pcb *pcb);
 void tcp_send_probe(struct tcp_pcb *pcb);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
-size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint8_t *opt);
+size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint32_t seq, uint32_t *len,
+                         uint8_t *opt);
+/* tcp_in.c: hands queued in-order bytes to the extension's deliver hook. */
+void tcp_deliver_ext(struct tcp_pcb *pcb);
 
 /* tcp_cc.c */
 void tcp_cc_init(struct tcp_pcb *pcb);

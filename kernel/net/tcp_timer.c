@@ -25,7 +25,7 @@ static void rto_expired(struct tcp_pcb *pcb)
                          : st->cfg.data_retries;
     if ((uint32_t)pcb->backoff >= limit) {
         if (pcb->state != TCPS_SYN_RCVD)
-            tcp_send_rst(st, pcb->lip, pcb->rip, pcb->lport, pcb->rport, pcb->snd_nxt, 0, false);
+            tcp_send_rst_pcb(pcb);
         tcp_drop(pcb, NS_ETIMEOUT);
         return;
     }

@@ -30,7 +30,7 @@
 #endif
 #define MPTCP_RCVBUF  (1u << MPTCP_RCVBUF_SHIFT)
 #define MPTCP_RX_MAPS 32 /* receive mappings kept per subflow (out-of-order arrivals) */
-#define MPTCP_TX_MAPS 16 /* send mappings kept per subflow for retransmission */
+#define MPTCP_TX_MAPS 32 /* send mappings kept per subflow until DATA_ACKed */
 #define MPTCP_SF_OOO  8  /* out-of-order subflow ranges tracked for the hole metrics */
 #ifndef MPTCP_MAX_CONNS
 #define MPTCP_MAX_CONNS 128 /* token table size (64 concurrent connections are tested) */
@@ -66,10 +66,11 @@ struct mptcp_rx_map {
 
 struct mptcp_tx_map {
     bool used;
+    bool sent; /* emitted at least once: from then on it may not grow (peers check) */
     uint64_t dsn;
     uint32_t ssn; /* relative */
     uint16_t len;
-    uint16_t csum; /* computed at assignment when checksums were negotiated */
+    struct mptcp_csum acc; /* data sum, for the DSS checksum when negotiated */
 };
 
 /* Per-subflow figures for the scheduler (read with mptcp_metrics_read). */
@@ -110,7 +111,7 @@ struct mptcp_subflow {
     struct mptcp_rx_map rx_map[MPTCP_RX_MAPS];
     uint8_t rx_map_next;
     struct mptcp_tx_map tx_map[MPTCP_TX_MAPS];
-    uint8_t tx_map_next;
+    int8_t tx_last; /* index of the newest send mapping, -1 none */
     /* subflow-level arrival tracking, relative sequence numbers */
     uint32_t sf_rcv_nxt;
     bool split;           /* TCP uses mptcp_rx_options + mptcp_rx_data on this subflow */
@@ -279,10 +280,12 @@ size_t mptcp_readable(const struct mptcp_conn *c);
 uint32_t mptcp_rcv_wnd(const struct mptcp_conn *c);
 
 /* ---------------------------------------------------------------- send */
-/* TCP queued `len` new bytes on sf starting at absolute seq: assigns and returns their DSN.
- * `data` lets the DSS checksum be computed when negotiated (may be NULL otherwise). */
-uint64_t mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq,
-                         const void *data, uint16_t len);
+/* TCP queued `len` new bytes on sf starting at absolute seq: assigns their DSN (*dsn_out).
+ * Contiguous writes grow the newest mapping while it was never sent. `data` feeds the DSS
+ * checksum when negotiated (may be NULL otherwise). Returns 0, or -1 when every mapping slot
+ * still maps data not DATA_ACKed: TCP must not queue the bytes yet (retry after a DATA_ACK). */
+int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq, const void *data,
+                    uint16_t len, uint64_t *dsn_out);
 /* The application closed its side: a DATA_FIN follows the data (RFC 8684 3.3.3). */
 void mptcp_tx_close(struct mptcp_conn *c);
 /* Starts announcing our other address (RFC 8684 3.4.1), retransmitted until echoed. */

@@ -67,6 +67,7 @@ void mptcp_sf_reset_state(struct mptcp_subflow *sf, uint8_t index)
     sf->index = index;
     sf->sf_rcv_nxt = 1; /* relative sequence 0 is the SYN */
     sf->m.rst_reason = 0xff;
+    sf->tx_last = -1;
 }
 
 int mptcp_accept_capable(struct mptcp_conn *c, struct mptcp_token_table *t,

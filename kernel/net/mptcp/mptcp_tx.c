@@ -1,27 +1,39 @@
 /* mptcp_tx.c: what the server sends: DSN assignment, DSS/DATA_ACK, DATA_FIN, ADD_ADDR, resets. */
 #include "mptcp.h"
 
-uint64_t mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq,
-                         const void *data, uint16_t len)
+int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq, const void *data,
+                    uint16_t len, uint64_t *dsn_out)
 {
     ASSERT(!c->fin_queued, "data queued after the DATA_FIN");
     ASSERT(len > 0, "empty mapping");
-    struct mptcp_tx_map *m = &sf->tx_map[sf->tx_map_next];
-    sf->tx_map_next = (uint8_t)((sf->tx_map_next + 1) % MPTCP_TX_MAPS);
-    m->used = true;
-    m->dsn = c->snd_nxt;
-    m->ssn = seq - sf->iss; /* 3.3: SSN is relative to the subflow's initial sequence number */
-    m->len = len;
-    m->csum = 0;
-    if (c->csum) {
-        ASSERT(data != NULL, "checksummed mapping needs its data");
-        struct mptcp_csum s;
-        mptcp_csum_init(&s);
-        mptcp_csum_add(&s, data, len);
-        m->csum = mptcp_dss_csum(&s, m->dsn, m->ssn, len, 0);
+    ASSERT(!c->csum || data != NULL, "checksummed mapping needs its data");
+    uint32_t rel = seq - sf->iss; /* 3.3: SSN is relative to the subflow's initial sequence */
+    struct mptcp_tx_map *m = sf->tx_last >= 0 ? &sf->tx_map[sf->tx_last] : NULL;
+    /* 3.3.1: the data-level length is 16 bits; a mapping a peer has seen must never change */
+    if (!m || !m->used || m->sent || m->dsn + m->len != c->snd_nxt || m->ssn + m->len != rel ||
+        (uint32_t)m->len + len > UINT16_MAX) {
+        m = NULL;
+        for (int i = 0; i < MPTCP_TX_MAPS && !m; i++) {
+            struct mptcp_tx_map *x = &sf->tx_map[i];
+            if (!x->used || x->dsn + x->len <= c->snd_una) { /* free, or wholly DATA_ACKed */
+                m = x;
+                sf->tx_last = (int8_t)i;
+            }
+        }
+        if (!m)
+            return -1;
+        memset(m, 0, sizeof(*m));
+        m->used = true;
+        m->dsn = c->snd_nxt;
+        m->ssn = rel;
+        mptcp_csum_init(&m->acc);
     }
+    if (c->csum)
+        mptcp_csum_add(&m->acc, data, len);
+    m->len = (uint16_t)(m->len + len);
+    *dsn_out = c->snd_nxt;
     c->snd_nxt += len;
-    return m->dsn;
+    return 0;
 }
 
 void mptcp_tx_close(struct mptcp_conn *c)
@@ -32,10 +44,10 @@ void mptcp_tx_close(struct mptcp_conn *c)
     c->fin_dsn_tx = c->snd_nxt; /* 3.3.3: the DATA_FIN takes the next DSN */
 }
 
-static const struct mptcp_tx_map *find_tx(const struct mptcp_subflow *sf, uint32_t rel)
+static struct mptcp_tx_map *find_tx(struct mptcp_subflow *sf, uint32_t rel)
 {
     for (int i = 0; i < MPTCP_TX_MAPS; i++) {
-        const struct mptcp_tx_map *m = &sf->tx_map[i];
+        struct mptcp_tx_map *m = &sf->tx_map[i];
         if (m->used && (uint32_t)(rel - m->ssn) < m->len)
             return m;
     }
@@ -128,9 +140,10 @@ size_t mptcp_tx_opts(struct mptcp_conn *c, struct mptcp_subflow *sf, struct mptc
         }
         return finish(tmp, n, buf, room);
     }
-    if (seg->len) {
-        const struct mptcp_tx_map *m = find_tx(sf, rel);
-        ASSERT(m != NULL, "payload without a DSN assignment (call mptcp_tx_assign first)");
+    struct mptcp_tx_map *m = seg->len ? find_tx(sf, rel) : NULL;
+    /* No mapping for payload: it was DATA_ACKed already (its mapping slot was reused), so this is
+     * a subflow-level retransmission the peer's TCP drops as a duplicate: a DATA_ACK suffices. */
+    if (m) {
         uint32_t in = rel - m->ssn;
         if (seg->len > m->len - in)
             seg->len = (uint16_t)(m->len - in); /* a segment never spans two mappings */
@@ -139,8 +152,9 @@ size_t mptcp_tx_opts(struct mptcp_conn *c, struct mptcp_subflow *sf, struct mptc
         o.u.dss.ssn = m->ssn;
         o.u.dss.data_len = m->len;
         o.u.dss.has_csum = c->csum;
-        o.u.dss.csum = m->csum;
-    } else if (c->fin_queued && !c->fin_acked && c->snd_una >= c->fin_dsn_tx) {
+        o.u.dss.csum = c->csum ? mptcp_dss_csum(&m->acc, m->dsn, m->ssn, m->len, 0) : 0;
+        m->sent = true;
+    } else if (seg->len == 0 && c->fin_queued && !c->fin_acked && c->snd_una >= c->fin_dsn_tx) {
         /* 3.3.3: standalone DATA_FIN: SSN 0, length 1, once every data byte is acknowledged
          * (Linux does the same), repeated on pure ACKs until the peer's DATA_ACK covers it. */
         o.u.dss.flags |= DSS_FLAG_M_MAP | DSS_FLAG_m_DSN8 | DSS_FLAG_F_FIN;

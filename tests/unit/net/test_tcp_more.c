@@ -309,29 +309,56 @@ static void x_est(struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
     hook_est++;
 }
 
-static void x_seg(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t seq, const uint8_t *d,
-                  size_t len)
+static int x_seg(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t seq, const uint8_t *d,
+                 size_t len)
 {
-    (void)pcb, (void)o, (void)seq, (void)d, (void)len;
+    (void)pcb, (void)o, (void)seq;
     hook_seg++;
+    if (len >= 5 && !memcmp(d, "RESET", 5))
+        return NS_TCP_EXT_RESET;
+    return len >= 3 && !memcmp(d, "ACK", 3) ? NS_TCP_EXT_ACK_NOW : NS_TCP_EXT_OK;
 }
 
-static bool x_deliver(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *d, size_t len)
+static size_t hook_take = (size_t)-1; /* bytes the layer above accepts per call */
+static uint32_t hook_wnd = 0xffffffffu;
+static uint32_t hook_seq0;
+
+static size_t x_deliver(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *d, size_t len)
 {
-    (void)pcb, (void)seq, (void)d;
-    hook_bytes += len;
-    return true;
+    (void)pcb, (void)d;
+    assert_int_equal(seq, hook_seq0 + hook_bytes); /* in order, no gaps, no repeats */
+    size_t k = len < hook_take ? len : hook_take;
+    hook_bytes += k;
+    hook_take -= k;
+    return k;
 }
 
-static size_t x_opts(struct tcp_pcb *pcb, uint8_t flags, uint8_t *buf, size_t space)
+static size_t x_opts(struct tcp_pcb *pcb, uint8_t flags, uint32_t seq, uint32_t *len, uint8_t *buf,
+                     size_t space)
 {
-    (void)pcb;
-    if (!(flags & F_SYN) || space < 12)
+    (void)pcb, (void)seq;
+    if (space < 12)
         return 0;
+    if (flags & F_RST) {
+        /* MP_TCPRST-like 4-byte option (RFC 8684 3.6). */
+        buf[0] = 30, buf[1] = 4, buf[2] = 0x80, buf[3] = 0;
+        return 4;
+    }
+    if (!(flags & F_SYN)) {
+        if (*len > 100)
+            *len = 100; /* a mapping ends here */
+        return 0;
+    }
     /* A 12-byte kind-30 option, as MP_CAPABLE in a SYN-ACK (RFC 8684 3.1). */
     memset(buf, 0, 12);
     buf[0] = 30, buf[1] = 12, buf[2] = 0x01, buf[3] = 0x81;
     return 12;
+}
+
+static uint32_t x_wnd(const struct tcp_pcb *pcb)
+{
+    (void)pcb;
+    return hook_wnd;
 }
 
 static void x_closed(struct tcp_pcb *pcb, int err)
@@ -340,15 +367,16 @@ static void x_closed(struct tcp_pcb *pcb, int err)
     hook_closed++;
 }
 
-static const struct ns_tcp_ext_ops xops = {x_syn, x_est, x_seg, x_deliver, x_opts, x_closed};
+static const struct ns_tcp_ext_ops xops = {x_syn, x_est, x_seg, x_deliver, x_opts, x_wnd, x_closed};
 
-static void test_extension_hooks(void **state)
+static struct tcp_pcb *ext_conn(struct h_peer *p)
 {
-    (void)state;
     ns_tcp_set_ext(lst, &xops, &hook_syn);
     hook_syn = hook_est = hook_seg = hook_closed = 0;
     hook_bytes = 0;
-    struct h_seg syn = {.sport = 41006, .dport = 7, .seq = 1, .flags = F_SYN, .wnd = 65535};
+    hook_take = (size_t)-1;
+    hook_wnd = 0xffffffffu;
+    struct h_seg syn = {.sport = p->port, .dport = 7, .seq = 1, .flags = F_SYN, .wnd = 65535};
     uint8_t o[20] = {2, 4, 0x05, 0xb4, 30, 4, 0x01, 0x81, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0};
     memcpy(syn.opt, o, 20);
     syn.optlen = 20;
@@ -361,18 +389,84 @@ static void test_extension_hooks(void **state)
     assert_non_null(mp);
     assert_int_equal(mp[1], 12);
     assert_true(sa.optlen <= 40);
-    struct h_peer p = {.port = 41006, .dport = 7, .snd_nxt = 2, .rcv_nxt = sa.seq + 1};
-    h_peer_send(&p, F_ACK, NULL, 0, false);
+    p->snd_nxt = 2;
+    p->rcv_nxt = sa.seq + 1;
+    p->tsval = 1;
+    hook_seq0 = 2;
+    h_peer_send(p, F_ACK, NULL, 0, true);
     assert_int_equal(hook_est, 1);
     struct tcp_pcb *c = ns_tcp_accept(lst);
     assert_non_null(c);
+    return c;
+}
+
+static void test_extension_hooks(void **state)
+{
+    (void)state;
+    struct h_peer p = {.port = 41006, .dport = 7};
+    struct tcp_pcb *c = ext_conn(&p);
     /* Payload goes to the layer above, not the socket buffer. */
-    h_peer_send(&p, F_ACK, "mptcp-data", 10, false);
+    h_peer_send(&p, F_ACK, "mptcp-data", 10, true);
     assert_int_equal(hook_seg, 1);
     assert_int_equal(hook_bytes, 10);
     assert_int_equal(ns_tcp_readable(c), 0);
+    /* The hook shortens our data segments to 100 bytes. */
+    uint8_t big[300];
+    memset(big, 'q', sizeof(big));
+    h_clear_out();
+    assert_int_equal(ns_tcp_snd_next_seq(c), p.rcv_nxt);
+    assert_int_equal(ns_tcp_send(c, big, sizeof(big)), 300);
+    assert_int_equal(h_count_tcp(), 3);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.len, 100);
+    /* The RST of an abort carries the extension's option. */
+    h_clear_out();
     ns_tcp_abort(c);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_true(s.flags & F_RST);
+    assert_non_null(h_find_opt(&s, 30));
     assert_int_equal(hook_closed, 1);
+}
+
+static void test_extension_backpressure(void **state)
+{
+    (void)state;
+    struct h_peer p = {.port = 41007, .dport = 7};
+    struct tcp_pcb *c = ext_conn(&p);
+    /* The layer above takes 4 bytes only: the rest waits in the socket buffer. */
+    hook_take = 4;
+    h_peer_send(&p, F_ACK, "0123456789", 10, true);
+    assert_int_equal(hook_bytes, 4);
+    assert_int_equal(ns_tcp_readable(c), 6);
+    /* More data arrives while full: nothing is offered out of order. */
+    h_peer_send(&p, F_ACK, "abc", 3, true);
+    assert_int_equal(hook_bytes, 4);
+    hook_take = (size_t)-1;
+    ns_tcp_redeliver(c);
+    assert_int_equal(hook_bytes, 13);
+    assert_int_equal(ns_tcp_readable(c), 0);
+    /* A shared window of 1000 bytes caps what we advertise. */
+    hook_wnd = 1000;
+    h_clear_out();
+    ns_tcp_ack_now(c);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    /* Never below the edge advertised before (RFC 9293 3.8.6), else the hook's 1000 bytes. */
+    assert_true(((uint32_t)s.wnd << in.rcv_wscale) >= 1000 - (1u << in.rcv_wscale));
+    /* Segment verdicts: ACK_NOW acknowledges at once, RESET kills the subflow. */
+    h_clear_out();
+    h_peer_send(&p, F_ACK, "ACK", 3, true);
+    assert_int_equal(h_count_tcp(), 1);
+    h_clear_out();
+    h_peer_send(&p, F_ACK, "RESET", 5, true);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_true(s.flags & F_RST);
+    assert_int_equal(ns_tcp_error(c), NS_ERESET);
+    assert_int_equal(hook_closed, 1);
+    ns_tcp_close(c);
 }
 
 static void conn_cb(void *arg, struct tcp_pcb *s, unsigned ev)
@@ -434,6 +528,7 @@ int run_tcp_more_tests(void)
         cmocka_unit_test_setup_teardown(test_zero_window_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_with_unread_data_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extension_hooks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extension_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_active_open, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
