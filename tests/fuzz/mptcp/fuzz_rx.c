@@ -83,8 +83,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 mptcp_tx_close(&conn);
                 break;
             case 2:
-                if (!conn.fin_queued)
-                    (void)mptcp_tx_assign(&conn, &conn.sf[0], conn.sf[0].iss + 1, sink, 100);
+                if (!conn.fin_queued) {
+                    uint64_t dsn;
+                    uint32_t at =
+                        conn.sf[0].iss + 1 + (uint32_t)(conn.snd_nxt - conn.local_idsn - 1);
+                    (void)mptcp_tx_assign(&conn, &conn.sf[0], at, sink, (uint16_t)(1 + ev * 50),
+                                          &dsn);
+                }
                 break;
             case 3:
                 (void)mptcp_on_timer(&conn, now + ev * 100000ull);

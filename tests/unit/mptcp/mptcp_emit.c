@@ -99,7 +99,9 @@ static void script(void)
     struct mptcp_seg sg = {.seq = ciss + 1, .tcp_flags = MPTCP_TCP_ACK, .opts = &ack};
     mptcp_rx_segment(&c, &c.sf[0], &sg, &r);
     /* 4 our first data segment: 100 bytes with DSS (ack + mapping) */
-    uint64_t dsn = mptcp_tx_assign(&c, &c.sf[0], siss + 1, NULL, 100);
+    uint64_t dsn;
+    if (mptcp_tx_assign(&c, &c.sf[0], siss + 1, NULL, 100, &dsn) != 0)
+        exit(2);
     struct mptcp_tx_seg ts = {.seq = siss + 1, .len = 100, .tcp_flags = MPTCP_TCP_ACK};
     n = mptcp_tx_opts(&c, &c.sf[0], &ts, 0, b, 28);
     f = add(SRV0, CLI0, 7, 40000, siss + 1, ciss + 1, TF_ACK, b, n, 100);

@@ -403,8 +403,15 @@ static void send_side_dsn_data_ack_and_data_fin(void **s)
     (void)s;
     assert_int_equal(h_establish(C, &table, H_KEY_B, false), 0);
     uint64_t first = 0x535beea38e087c8eull + 1;
-    assert_true(mptcp_tx_assign(C, &C->sf[0], H_ISS + 1, NULL, 1000) == first);
-    assert_true(mptcp_tx_assign(C, &C->sf[0], H_ISS + 1001, NULL, 500) == first + 1000);
+    uint64_t dsn;
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], H_ISS + 1, NULL, 1000, &dsn), 0);
+    assert_true(dsn == first);
+    /* a segment goes out with the first mapping: the next write may not grow it */
+    uint8_t b0[40];
+    struct mptcp_tx_seg t0 = {.seq = H_ISS + 1, .len = 1000, .tcp_flags = MPTCP_TCP_ACK};
+    assert_int_equal(mptcp_tx_opts(C, &C->sf[0], &t0, 0, b0, 28), 28);
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], H_ISS + 1001, NULL, 500, &dsn), 0);
+    assert_true(dsn == first + 1000);
     uint8_t b[40];
     struct mptcp_tx_seg ts = {.seq = H_ISS + 1 + 600, .len = 1400, .tcp_flags = MPTCP_TCP_ACK};
     size_t n = mptcp_tx_opts(C, &C->sf[0], &ts, 0, b, 28);
@@ -452,11 +459,69 @@ static void send_side_dsn_data_ack_and_data_fin(void **s)
     assert_true(C->fin_acked);
 }
 
+static void send_mappings_grow_fill_and_free(void **s)
+{
+    (void)s;
+    assert_int_equal(h_establish(C, &table, H_KEY_B, true), 0); /* with DSS checksums */
+    uint64_t first = C->snd_nxt, dsn;
+    static uint8_t data[3000];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 11 + 5);
+    /* three writes before anything is sent: one mapping, checksum over all of it */
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(mptcp_tx_assign(C, &C->sf[0], H_ISS + 1 + 1000u * (unsigned)k,
+                                         data + 1000 * k, 1000, &dsn),
+                         0);
+    uint8_t b[40];
+    struct mptcp_tx_seg ts = {.seq = H_ISS + 1, .len = 1400, .tcp_flags = MPTCP_TCP_ACK};
+    size_t n = mptcp_tx_opts(C, &C->sf[0], &ts, 0, b, 40);
+    struct mptcp_opt_set set;
+    assert_int_equal(mptcp_opts_parse_tcp(b, n, &set), 0);
+    const struct mptcp_opt *d = &set.opt[MPTCP_SUB_DSS];
+    assert_true(d->u.dss.dsn == first);
+    assert_int_equal(d->u.dss.data_len, 3000);
+    assert_true(d->u.dss.has_csum);
+    struct mptcp_csum cs;
+    mptcp_csum_init(&cs);
+    mptcp_csum_add(&cs, data, sizeof(data));
+    assert_int_equal(mptcp_dss_csum(&cs, first, 1, 3000, d->u.dss.csum), 0);
+    assert_int_equal(ts.len, 1400); /* inside the mapping: not clipped */
+    /* once sent, a mapping never grows: 31 more writes, each sent, fill every slot */
+    uint32_t seq = H_ISS + 3001;
+    for (int k = 0; k < MPTCP_TX_MAPS - 1; k++) {
+        assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, data, 10, &dsn), 0);
+        struct mptcp_tx_seg t1 = {.seq = seq, .len = 10, .tcp_flags = MPTCP_TCP_ACK};
+        mptcp_tx_opts(C, &C->sf[0], &t1, 0, b, 40);
+        seq += 10;
+    }
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, data, 10, &dsn), -1); /* back-pressure */
+    /* the peer DATA_ACKs the first mapping: its slot is free again */
+    struct mptcp_opt_set a;
+    memset(&a, 0, sizeof(a));
+    struct mptcp_opt o;
+    memset(&o, 0, sizeof(o));
+    o.subtype = MPTCP_SUB_DSS;
+    o.u.dss.flags = DSS_FLAG_A_ACK | DSS_FLAG_a_ACK8;
+    o.u.dss.data_ack = first + 3000;
+    h_set_one(&a, &o);
+    struct mptcp_rx_result r;
+    h_seg(C, &C->sf[0], 1, NULL, 0, &a, 0, &r);
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, data, 10, &dsn), 0);
+    /* a subflow retransmission of DATA_ACKed bytes whose mapping is gone: DATA_ACK only */
+    ts.seq = H_ISS + 1;
+    ts.len = 1400;
+    n = mptcp_tx_opts(C, &C->sf[0], &ts, 0, b, 40);
+    assert_int_equal(mptcp_opts_parse_tcp(b, n, &set), 0);
+    assert_false(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_M_MAP);
+    assert_true(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_A_ACK);
+}
+
 static void mp_fail_answered_with_infinite_mapping(void **s)
 {
     (void)s;
     assert_int_equal(h_establish(C, &table, H_KEY_B, false), 0);
-    mptcp_tx_assign(C, &C->sf[0], H_ISS + 1, NULL, 100);
+    uint64_t dsn;
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], H_ISS + 1, NULL, 100, &dsn), 0);
     struct mptcp_opt_set f;
     memset(&f, 0, sizeof(f));
     struct mptcp_opt o;
@@ -541,6 +606,7 @@ int main(void)
         T(add_addr_retransmitted_until_echoed),
         T(peer_add_addr_echoed_only_with_valid_hmac),
         T(send_side_dsn_data_ack_and_data_fin),
+        T(send_mappings_grow_fill_and_free),
         T(mp_fail_answered_with_infinite_mapping),
         T(rm_addr_and_mp_prio),
         T(token_table_64_connections_and_collision),
