@@ -1,4 +1,4 @@
-/* services.c: starts netd, its counters port and the echo, rpcd and discard threads, then says NETD UP. */
+/* services.c: starts netd, its counters port, echo, rpcd and discard; then prints NETD UP. */
 #include "services/services.h"
 #include "core/log.h"
 #include "services/netd.h"

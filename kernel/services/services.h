@@ -12,6 +12,9 @@ struct svc_config {
 };
 extern struct svc_config svc_cfg;
 
+/* Parses "a.b.c.d/len" (len 1..32; without "/len" 24) into host-order address and mask; 0 or -1. */
+int svc_parse_cidr(const char *v, size_t n, uint32_t *ip, uint32_t *mask);
+
 /* Called once by the init thread (outside self-test mode): starts netd, then the services. */
 void services_start(void);
 

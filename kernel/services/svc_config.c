@@ -16,7 +16,7 @@ struct svc_config svc_cfg = {
 };
 
 /* "a.b.c.d/len" (len 1..32, default 24) into host-order address and mask. */
-static int parse_cidr(const char *v, size_t n, uint32_t *ip, uint32_t *mask)
+int svc_parse_cidr(const char *v, size_t n, uint32_t *ip, uint32_t *mask)
 {
     char buf[24];
     if (v == NULL || n == 0 || n >= sizeof buf)
@@ -42,13 +42,13 @@ static int parse_cidr(const char *v, size_t n, uint32_t *ip, uint32_t *mask)
 
 static int set_ip0(const char *v, size_t n)
 {
-    return parse_cidr(v, n, &svc_cfg.ip[0], &svc_cfg.mask[0]);
+    return svc_parse_cidr(v, n, &svc_cfg.ip[0], &svc_cfg.mask[0]);
 }
 KPARAM(ip0, set_ip0, "NIC0 address a.b.c.d/len (default 10.1.0.2/24)");
 
 static int set_ip1(const char *v, size_t n)
 {
-    return parse_cidr(v, n, &svc_cfg.ip[1], &svc_cfg.mask[1]);
+    return svc_parse_cidr(v, n, &svc_cfg.ip[1], &svc_cfg.mask[1]);
 }
 KPARAM(ip1, set_ip1, "NIC1 address a.b.c.d/len (default 10.2.0.2/24)");
 
