@@ -26,22 +26,31 @@ uint32_t pit_start_periodic(uint32_t hz)
     return PIT_HZ / div;
 }
 
-uint64_t pit_time_tsc(uint32_t us)
+void pit_ch2_start(void)
 {
-    uint32_t count = (uint32_t)((uint64_t)PIT_HZ * us / 1000000u);
-    if (count > 65535)
-        count = 65535;
     /* Gate channel 2 on, speaker off; command 0xB0: channel 2, lobyte/hibyte, mode 0
-       (interrupt on terminal count: OUT2 goes high when the count reaches zero). */
+       (OUT2 goes high when the count reaches zero); initial count 0xFFFF (about 55 ms). */
     outb(PORT_B, (uint8_t)((inb(PORT_B) & ~PORTB_SPKR) | PORTB_GATE2));
     outb(PIT_CMD, 0xB0);
-    outb(PIT_CH2, (uint8_t)(count & 0xff));
-    outb(PIT_CH2, (uint8_t)(count >> 8));
-    uint64_t t0 = rdtsc();
-    /* Bound the wait (~2^36 cycles, tens of seconds) so a missing PIT cannot hang the boot. */
-    while ((inb(PORT_B) & PORTB_OUT2) == 0) {
-        if (rdtsc() - t0 > (1ull << 36))
-            return 0;
+    outb(PIT_CH2, 0xFF);
+    outb(PIT_CH2, 0xFF);
+}
+
+bool pit_sample(uint64_t *tsc, uint16_t *count)
+{
+    uint64_t best = UINT64_MAX;
+    for (int k = 0; k < 8; k++) {
+        uint64_t t1 = rdtsc();
+        /* Counter-latch command for channel 2 (8254 datasheet: SC=10, RW=00), then LSB, MSB. */
+        outb(PIT_CMD, 0x80);
+        uint8_t lo = inb(PIT_CH2);
+        uint8_t hi = inb(PIT_CH2);
+        uint64_t t2 = rdtsc();
+        if (t2 - t1 < best) {
+            best = t2 - t1;
+            *tsc = t1 + (t2 - t1) / 2;
+            *count = (uint16_t)(lo | hi << 8);
+        }
     }
-    return rdtsc() - t0;
+    return (inb(PORT_B) & PORTB_OUT2) == 0;
 }

@@ -1,36 +1,57 @@
-/* tsc.c: measures the TSC frequency over several PIT channel-2 windows, keeping the shortest. */
+/* tsc.c: measures the TSC frequency against PIT channel 2 from (TSC, PIT count) pairs. */
 #include "arch/tsc.h"
 #include "arch/pit.h"
 #include "core/log.h"
 #include "lib/klib.h"
 
-/* 5 ms windows: the PIT's 838 ns granularity is < 0.02% of one, and boot stays short. */
-#define WINDOW_US 5000u
-#define WINDOWS   7
+/*
+ * Each run reads the PIT counter and the TSC together at the start and at the end of a ~15 ms
+ * window: hz = delta_tsc * PIT_HZ / delta_pit. Unlike timing how long the PIT takes to reach
+ * zero, a late poll (the vCPU descheduled by a busy host, common under TCG) does not bias the
+ * result: the end point is whatever both clocks say at the same instant. Each end point keeps
+ * the read with the tightest TSC bracket. The median of RUNS runs is used.
+ */
+#define WINDOW_TICKS 17898u /* 15 ms of the 1.193182 MHz PIT: well inside the 16-bit count */
+#define RUNS         3
+
+static bool one_run(uint64_t *hz)
+{
+    uint64_t t0, t1;
+    uint16_t c0, c1;
+    pit_ch2_start();
+    if (!pit_sample(&t0, &c0))
+        return false;
+    for (;;) {
+        if (!pit_sample(&t1, &c1))
+            return false; /* reached zero: we were away too long, the count may have wrapped */
+        if (c1 <= c0 && (uint32_t)(c0 - c1) >= WINDOW_TICKS)
+            break;
+        if (t1 - t0 > (1ull << 36))
+            return false; /* tens of seconds and the PIT has not moved: give up this run */
+    }
+    uint32_t dpit = (uint32_t)(c0 - c1);
+    *hz = (t1 - t0) * PIT_HZ / dpit;
+    return true;
+}
 
 uint64_t tsc_calibrate(void)
 {
-    uint64_t s[WINDOWS];
-    for (int i = 0; i < WINDOWS; i++) {
-        s[i] = pit_time_tsc(WINDOW_US);
-        if (s[i] == 0)
-            panic("tsc: PIT channel 2 never reached terminal count; cannot calibrate");
+    uint64_t s[RUNS];
+    int n = 0;
+    for (int tries = 0; n < RUNS && tries < 4 * RUNS; tries++) {
+        if (one_run(&s[n]))
+            n++;
     }
-    /* Sorted so the log can show the spread. The shortest window is the estimate: a disturbed
-       window (the vCPU preempted or delayed while polling, common under TCG on a busy host)
-       only ever measures longer, never shorter. */
-    for (int i = 1; i < WINDOWS; i++) {
+    if (n == 0)
+        panic("tsc: no usable PIT channel 2 window; cannot calibrate");
+    for (int i = 1; i < n; i++) {
         for (int j = i; j > 0 && s[j] < s[j - 1]; j--) {
             uint64_t t = s[j];
             s[j] = s[j - 1];
             s[j - 1] = t;
         }
     }
-    uint32_t count = (uint32_t)((uint64_t)PIT_HZ * WINDOW_US / 1000000u);
-    /* A wide spread means the host disturbed the measurement (TCG on a loaded host): say so. */
-    LOGI("tsc: %d windows of %u us: %llu..%llu cycles (median %llu), using the shortest", WINDOWS,
-         WINDOW_US, (unsigned long long)s[0], (unsigned long long)s[WINDOWS - 1],
-         (unsigned long long)s[WINDOWS / 2]);
-    /* cycles / (count / PIT_HZ) seconds */
-    return s[0] * PIT_HZ / count;
+    LOGI("tsc: %d runs of 15 ms against the PIT: %llu..%llu Hz, median %llu", n,
+         (unsigned long long)s[0], (unsigned long long)s[n - 1], (unsigned long long)s[n / 2]);
+    return s[n / 2];
 }

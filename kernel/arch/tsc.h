@@ -3,7 +3,7 @@
 #define NETSYNC_TSC_H
 #include <stdint.h>
 
-/* Shortest of several PIT-timed windows, in Hz; panics if the PIT never counts. */
+/* TSC frequency in Hz: median of several PIT-referenced runs; panics if the PIT never counts. */
 uint64_t tsc_calibrate(void);
 
 #endif
