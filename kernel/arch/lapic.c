@@ -76,19 +76,37 @@ bool lapic_init(void)
     return true;
 }
 
+/* Reads the current count with the clock, keeping the tightest of 8 brackets so a vCPU the
+   host descheduled mid-read does not skew the pair (same idea as arch/tsc.c). */
+static void sample(uint64_t *ns, uint32_t *count)
+{
+    uint64_t best = UINT64_MAX;
+    for (int k = 0; k < 8; k++) {
+        uint64_t a = clock_ns();
+        uint32_t c = rd(LAPIC_TMR_CUR);
+        uint64_t b = clock_ns();
+        if (b - a < best) {
+            best = b - a;
+            *ns = a + (b - a) / 2;
+            *count = c;
+        }
+    }
+}
+
 uint64_t lapic_timer_calibrate(void)
 {
-    /* Count down from the maximum for 5 ms of TSC time, masked so no interrupt fires. */
+    /* Count down from the maximum for about 5 ms, masked so no interrupt fires. */
     wr(LAPIC_LVT_TMR, LVT_MASKED | VEC_LAPIC_TIMER);
     wr(LAPIC_TMR_INIT, 0xFFFFFFFFu);
-    uint64_t t0 = clock_ns();
+    uint64_t t0, t1;
+    uint32_t c0, c1;
+    sample(&t0, &c0);
     while (clock_ns() - t0 < 5000000u)
         ;
-    uint32_t left = rd(LAPIC_TMR_CUR);
-    uint64_t t1 = clock_ns();
+    sample(&t1, &c1);
     wr(LAPIC_TMR_INIT, 0);
-    uint64_t counted = 0xFFFFFFFFu - left;
-    counts_per_sec = counted * 1000000000u / (t1 - t0);
+    ASSERT(c1 < c0 && t1 > t0, "LAPIC timer did not count");
+    counts_per_sec = (uint64_t)(c0 - c1) * 1000000000u / (t1 - t0);
     ASSERT(counts_per_sec > 0, "LAPIC timer did not count");
     ns_mult = (counts_per_sec << 32) / 1000000000u;
     wr(LAPIC_LVT_TMR, VEC_LAPIC_TIMER); /* one-shot mode (bits 17-18 = 00), unmasked */
