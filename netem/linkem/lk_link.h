@@ -22,6 +22,7 @@ struct lk_link {
     int ctl_fd; /* listening control socket, -1 if none */
     char ctl_path[108];
     int timer_fd, sig_fd, ep_fd;
+    int64_t armed; /* the time the timerfd is armed for (0 = not yet) */
     bool stop;
     const char *basedir; /* for relative trace paths in "set" commands */
 };

@@ -80,19 +80,24 @@ static int update_out(struct lk_link *l)
     return 0;
 }
 
-static int arm_timer(struct lk_link *l)
+/* Arms the timerfd for the earliest due frame; skips the syscall when that time is already
+ * armed (the common case while a burst is queued). */
+static int arm_timer(struct lk_link *l, bool fired)
 {
     int64_t t = shp_next_time(&l->sh[0]), u = shp_next_time(&l->sh[1]);
     if (u < t)
         t = u;
+    if (t <= 0)
+        t = 1; /* zero would disarm */
+    if (t == l->armed && !fired)
+        return 0;
     struct itimerspec its;
     memset(&its, 0, sizeof(its));
     if (t != INT64_MAX) {
-        if (t <= 0)
-            t = 1; /* zero would disarm */
         its.it_value.tv_sec = t / 1000000000ll;
         its.it_value.tv_nsec = t % 1000000000ll;
     }
+    l->armed = t;
     return timerfd_settime(l->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
@@ -129,6 +134,7 @@ int lk_run(struct lk_link *l)
         return -1;
     }
     while (!l->stop) {
+        bool fired = false;
         struct epoll_event ev[8];
         int n = epoll_wait(l->ep_fd, ev, 8, -1);
         if (n < 0) {
@@ -148,6 +154,7 @@ int lk_run(struct lk_link *l)
                 uint64_t x;
                 if (read(l->timer_fd, &x, sizeof(x)) < 0 && errno != EAGAIN)
                     perror("linkem: timerfd read");
+                fired = true;
                 break;
             }
             case T_SIG: {
@@ -170,7 +177,7 @@ int lk_run(struct lk_link *l)
             perror("linkem: epoll_ctl");
             return -1;
         }
-        if (arm_timer(l) != 0) {
+        if (arm_timer(l, fired) != 0) {
             perror("linkem: timerfd_settime");
             return -1;
         }
