@@ -23,7 +23,7 @@ uint32_t pit_start_periodic(uint32_t hz)
     outb(PIT_CMD, 0x34);
     outb(PIT_CH0, (uint8_t)(div & 0xff));
     outb(PIT_CH0, (uint8_t)(div >> 8));
-    return PIT_HZ / div;
+    return (PIT_HZ + div / 2) / div;
 }
 
 void pit_ch2_start(void)

@@ -262,6 +262,16 @@ void sched_set_prio(struct thread *t, int prio)
     irq_restore(f);
 }
 
+void sched_set_base_prio(struct thread *t, int prio)
+{
+    ASSERT(prio >= PRIO_MIN && prio <= PRIO_MAX, "priority out of range");
+    uint32_t f = irq_save();
+    t->base_prio = prio;
+    if (!t->boosted)
+        sched_set_prio(t, prio);
+    irq_restore(f);
+}
+
 static void boost_expired(struct ktimer *tm, void *arg)
 {
     (void)tm;

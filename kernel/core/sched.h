@@ -82,6 +82,9 @@ void sched_irq_exit(void);        /* called when the outermost interrupt handler
 void sched_tick(uint64_t now_ns); /* from the periodic timer interrupt */
 /* Changes t's effective priority, re-queuing it if ready (boosts use this). */
 void sched_set_prio(struct thread *t, int prio);
+/* Changes t's base priority (what a boost falls back to); the effective one follows unless t
+   is boosted. */
+void sched_set_base_prio(struct thread *t, int prio);
 /*
  * Boosts t to priority prio until clock_ns() reaches expires_ns, then drops it back to
  * t->base_prio (a boost is bounded, DESIGN.md §2). A new boost replaces the old one. Safe in

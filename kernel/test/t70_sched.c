@@ -227,6 +227,14 @@ KTEST(sched, boost_preempts_then_expires)
     sched_set_prio(self, PRIO_DEFAULT);
     thread_join(l);
     KEXPECT_EQ(sched_boost(self, PRIO_MAX + 1, 0), -1);
+    /* While boosted, a base-priority change waits for the boost to end. */
+    KEXPECT_EQ(sched_boost(self, 20, clock_ns() + 1000000000u), 0);
+    sched_set_base_prio(self, 12);
+    KEXPECT_EQ(self->prio, 20);
+    sched_unboost(self);
+    KEXPECT_EQ(self->prio, 12);
+    sched_set_base_prio(self, PRIO_DEFAULT);
+    KEXPECT_EQ(self->prio, PRIO_DEFAULT);
 }
 
 KTEST(sched, restore_boot_policy)
