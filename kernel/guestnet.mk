@@ -10,3 +10,19 @@ K_EXTRA_OBJS += $(GN_OBJS)
 guestnet: $(B)/netsync.elf
 
 -include $(GN_OBJS:.o=.d)
+
+# rpcd's protocol state machine is I/O-free: host unit tests (ASan+UBSan) and a libFuzzer target.
+GN_SESSION_SRCS := kernel/services/rpcd_session.c kernel/lib/proto/rpc_proto.c
+GN_UNIT   := $(B)/tests/guestnet-rpcd-session
+GN_FUZZER := $(B)/fuzz/guestnet-rpcd
+TEST_DEPS  += $(GN_UNIT) $(GN_FUZZER)
+FUZZERS    += $(GN_FUZZER)
+guestnet: $(GN_UNIT) $(GN_FUZZER)
+
+$(GN_UNIT): tests/unit/guestnet/test_rpcd_session.c $(GN_SESSION_SRCS) kernel/services/rpcd_session.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(TEST_CFLAGS) -Ikernel -o $@ $(filter %.c,$^) $(TEST_LDLIBS)
+
+$(GN_FUZZER): tests/fuzz/guestnet/rpcd_session.c $(GN_SESSION_SRCS) kernel/services/rpcd_session.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ikernel -o $@ $(filter %.c,$^)

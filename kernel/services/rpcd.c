@@ -1,9 +1,10 @@
-/* rpcd.c: the request server of docs/protocol.md, a service thread over netd's IPC API. */
+/* rpcd.c: the request server of docs/protocol.md, a service thread over netd's IPC API; the
+ * protocol itself is rpcd_session.c. */
 #include "core/log.h"
-#include "lib/proto/rpc_proto.h"
 #include "mm/heap.h"
 #include "services/netapi.h"
 #include "services/netd.h"
+#include "services/rpcd_session.h"
 #include "services/services.h"
 #include "services/svc_ready.h"
 
@@ -12,24 +13,15 @@
 #define RPCD_CHUNK     8192
 #define EV_BIT         1u
 
-/* docs/protocol.md §4: read header, read payload, send header, send payload. */
-enum phase { PH_HDR, PH_PAYLOAD, PH_RESP_HDR, PH_RESP_PAYLOAD };
-
 struct rconn {
     int h;
-    enum phase ph;
-    uint8_t in[RPC_HDR_LEN];
-    uint32_t in_got;
-    struct rpc_hdr req;
-    struct rpc_verifier v;
-    uint8_t out[RPC_HDR_LEN];
-    uint32_t out_sent;
-    uint64_t resp_off;
+    struct rpcd_session s;
 };
 
 static struct rconn *conns[RPCD_MAX_CONNS];
 static struct notification note;
 static uint8_t scratch[RPCD_CHUNK];
+static struct rpcd_counters totals;
 
 static struct rconn **find(int h)
 {
@@ -38,6 +30,15 @@ static struct rconn **find(int h)
             return &conns[i];
     }
     return NULL;
+}
+
+static void publish(void)
+{
+    svc_counters.rpcd_requests = totals.requests;
+    svc_counters.rpcd_bad_bytes = totals.bad_bytes;
+    svc_counters.rpcd_bad_requests = totals.bad_requests;
+    svc_counters.rpcd_framing_errors = totals.framing_errors;
+    svc_counters.rpcd_resp_bytes = totals.resp_bytes;
 }
 
 static void drop(struct rconn **slot, bool reset)
@@ -49,124 +50,55 @@ static void drop(struct rconn **slot, bool reset)
     *slot = NULL;
 }
 
-/* §4 step 3: the response header is the request's with RESPONSE set and a status. */
-static void make_response(struct rconn *c)
-{
-    uint8_t status = RPC_ST_OK;
-    if ((c->req.flags & ~RPC_F_KNOWN) != 0 || (c->req.flags & RPC_F_RESPONSE) != 0)
-        status = RPC_ST_BAD_FLAGS; /* §4: BAD_FLAGS wins over BAD_PAYLOAD */
-    else if (!rpc_verify_ok(&c->v))
-        status = RPC_ST_BAD_PAYLOAD;
-    if (c->v.bad > 0) {
-        svc_counters.rpcd_bad_bytes += c->v.bad;
-        svc_counters.rpcd_bad_requests++;
-        LOGW("rpcd: request %llu: %llu payload byte(s) differ, first at %llu",
-             (unsigned long long)c->req.id, (unsigned long long)c->v.bad,
-             (unsigned long long)c->v.first_bad);
-    }
-    struct rpc_hdr r = c->req;
-    r.flags = (uint8_t)(c->req.flags | RPC_F_RESPONSE);
-    r.status = status;
-    rpc_hdr_pack(&r, c->out);
-    c->out_sent = 0;
-    c->resp_off = 0;
-    c->ph = PH_RESP_HDR;
-}
-
-/* One step of the per-connection state machine: >0 progress, 0 wait for an event, <0 gone. */
-static int step(struct rconn **slot)
-{
-    struct rconn *c = *slot;
-    long n;
-    switch (c->ph) {
-    case PH_HDR:
-        n = net_recv(c->h, c->in + c->in_got, RPC_HDR_LEN - c->in_got);
-        if (n == NETAPI_EAGAIN)
-            return 0;
-        if (n <= 0) {
-            if (n == 0 && c->in_got > 0)
-                LOGW("rpcd: connection closed inside a request header");
-            drop(slot, n < 0);
-            return -1;
-        }
-        c->in_got += (uint32_t)n;
-        if (c->in_got < RPC_HDR_LEN)
-            return 1;
-        int e = rpc_hdr_unpack(c->in, RPC_HDR_LEN, &c->req);
-        if (e != RPC_OK) {
-            /* §4 step 1: framing is lost; close at once (RST) and say why. */
-            svc_counters.rpcd_framing_errors++;
-            LOGW("rpcd: bad request header (%s); resetting the connection", rpc_err_name(e));
-            drop(slot, true);
-            return -1;
-        }
-        c->in_got = 0;
-        rpc_verify_init(&c->v, c->req.id, RPC_DIR_REQUEST, c->req.req_len);
-        c->ph = PH_PAYLOAD;
-        return 1;
-    case PH_PAYLOAD:
-        if (rpc_verify_done(&c->v)) {
-            make_response(c);
-            return 1;
-        }
-        uint64_t left = c->req.req_len - c->v.seen;
-        n = net_recv(c->h, scratch, left < RPCD_CHUNK ? (size_t)left : RPCD_CHUNK);
-        if (n == NETAPI_EAGAIN)
-            return 0;
-        if (n <= 0) {
-            LOGW("rpcd: connection ended inside request %llu's payload",
-                 (unsigned long long)c->req.id);
-            drop(slot, n < 0);
-            return -1;
-        }
-        rpc_verify_feed(&c->v, scratch, (size_t)n);
-        return 1;
-    case PH_RESP_HDR:
-        n = net_send(c->h, c->out + c->out_sent, RPC_HDR_LEN - c->out_sent);
-        if (n == NETAPI_EAGAIN)
-            return 0;
-        if (n < 0) {
-            drop(slot, true);
-            return -1;
-        }
-        c->out_sent += (uint32_t)n;
-        if (c->out_sent == RPC_HDR_LEN)
-            c->ph = PH_RESP_PAYLOAD;
-        return 1;
-    case PH_RESP_PAYLOAD:
-        if (c->resp_off == c->req.resp_len) {
-            svc_counters.rpcd_requests++;
-            if (c->req.flags & RPC_F_CLOSE) { /* §4 step 5 */
-                drop(slot, false);
-                return -1;
-            }
-            c->ph = PH_HDR;
-            return 1;
-        }
-        uint64_t rem = c->req.resp_len - c->resp_off;
-        size_t chunk = rem < RPCD_CHUNK ? (size_t)rem : RPCD_CHUNK;
-        /* §3: the response bytes are a pure function of (id, 1, offset): regenerate, never store.
-         */
-        rpc_payload_fill(c->req.id, RPC_DIR_RESPONSE, c->resp_off, scratch, chunk);
-        n = net_send(c->h, scratch, chunk);
-        if (n == NETAPI_EAGAIN)
-            return 0;
-        if (n < 0) {
-            drop(slot, true);
-            return -1;
-        }
-        c->resp_off += (uint64_t)n;
-        svc_counters.rpcd_resp_bytes += (uint64_t)n;
-        return 1;
-    }
-    ASSERT(false, "rpcd connection in an unknown phase");
-    return -1;
-}
-
+/* Sends what the session has to say, then reads what it wants, until the stack says "later". */
 static void service(struct rconn **slot)
 {
-    while (step(slot) > 0) {
+    struct rconn *c = *slot;
+    uint64_t bad_before = totals.bad_requests;
+    for (;;) {
+        size_t n = rpcd_session_peek(&c->s, scratch, sizeof scratch);
+        if (n > 0) {
+            long w = net_send(c->h, scratch, n);
+            if (w == NETAPI_EAGAIN)
+                break;
+            if (w < 0) {
+                drop(slot, true);
+                break;
+            }
+            rpcd_session_advance(&c->s, (size_t)w);
+            continue;
+        }
+        if (c->s.ph == RPCD_CLOSING) {
+            drop(slot, false);
+            break;
+        }
+        if (c->s.ph == RPCD_BROKEN) {
+            LOGW("rpcd: bad request header (%s); resetting the connection",
+                 rpc_err_name(c->s.error));
+            drop(slot, true);
+            break;
+        }
+        size_t want = rpcd_session_want(&c->s);
+        ASSERT(want > 0, "rpcd: a session with nothing to send must want input");
+        long r = net_recv(c->h, scratch, want < sizeof scratch ? want : sizeof scratch);
+        if (r == NETAPI_EAGAIN)
+            break;
+        if (r <= 0) {
+            if (r == 0 && (c->s.ph != RPCD_HDR || c->s.in_got > 0))
+                LOGW("rpcd: connection ended inside a request");
+            drop(slot, r < 0);
+            break;
+        }
+        size_t used = rpcd_session_input(&c->s, scratch, (size_t)r);
+        ASSERT(used == (size_t)r || c->s.ph == RPCD_BROKEN, "rpcd: input beyond what was wanted");
+        if (totals.bad_requests != bad_before) {
+            bad_before = totals.bad_requests;
+            LOGW("rpcd: request %llu answered with status %u (%llu bad requests so far)",
+                 (unsigned long long)c->s.req.id, c->s.out[6],
+                 (unsigned long long)totals.bad_requests);
+        }
     }
+    publish();
 }
 
 static void accept_all(int l)
@@ -183,7 +115,7 @@ static void accept_all(int l)
             continue;
         }
         c->h = h;
-        c->ph = PH_HDR;
+        rpcd_session_init(&c->s, &totals);
         conns[i] = c;
         svc_counters.rpcd_conns++;
         service(&conns[i]);
