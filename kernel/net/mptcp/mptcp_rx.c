@@ -62,19 +62,21 @@ static uint32_t copy_in(struct mptcp_conn *c, uint64_t dsn, const uint8_t *p, ui
     uint64_t edge = c->read_dsn + MPTCP_RCVBUF;
     if (c->fin_rcvd && edge > c->fin_dsn)
         edge = c->fin_dsn; /* nothing lives at or after the DATA_FIN (RFC 8684 3.3.3) */
-    uint32_t taken = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t d = dsn + i;
-        if (d < c->rcv_nxt) {
-            taken++;
-            continue;
-        }
-        if (d >= edge)
-            break;
-        c->rbuf[(uint32_t)d & RMASK] = p[i];
-        taken++;
+    uint64_t from = dsn < c->rcv_nxt ? c->rcv_nxt : dsn; /* below rcv_nxt: duplicates */
+    if (from >= dsn + n)
+        return n;
+    uint64_t to = dsn + n < edge ? dsn + n : edge;
+    if (to <= from)
+        return (uint32_t)(from - dsn); /* only the duplicate prefix fits */
+    for (uint64_t d = from; d < to;) {
+        uint32_t off = (uint32_t)d & RMASK;
+        uint64_t chunk = MPTCP_RCVBUF - off; /* up to the ring's end */
+        if (chunk > to - d)
+            chunk = to - d;
+        memcpy(c->rbuf + off, p + (d - dsn), (size_t)chunk);
+        d += chunk;
     }
-    return taken;
+    return (uint32_t)(to - dsn);
 }
 
 /* Marks copied bytes [dsn, dsn+n) present and moves the in-order point over contiguous ones. */
@@ -84,7 +86,12 @@ static void mark(struct mptcp_conn *c, const struct mptcp_subflow *sf, uint64_t 
     if (n == 0)
         return;
     uint64_t old_nxt = c->rcv_nxt;
-    for (uint64_t d = dsn > c->rcv_nxt ? dsn : c->rcv_nxt; d < dsn + n; d++)
+    uint64_t d = dsn > c->rcv_nxt ? dsn : c->rcv_nxt;
+    for (; d < dsn + n && ((uint32_t)d & 7); d++)
+        bit_set(c, d);
+    for (; d + 8 <= dsn + n; d += 8) /* whole bitmap bytes */
+        c->rmap[((uint32_t)d & RMASK) >> 3] = 0xff;
+    for (; d < dsn + n; d++)
         bit_set(c, d);
     if (dsn + n > c->rcv_high)
         c->rcv_high = dsn + n;
