@@ -9,7 +9,7 @@ $(MPTCP_B)/t/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(TEST_CFLAGS) -c $< -o $@
 
-MPTCP_UNIT_SRCS := $(filter-out tests/unit/mptcp/support.c tests/unit/mptcp/mptcp_xcheck.c tests/unit/mptcp/mptcp_emit.c,$(wildcard tests/unit/mptcp/*.c))
+MPTCP_UNIT_SRCS := $(filter-out tests/unit/mptcp/support.c tests/unit/mptcp/mptcp_xcheck.c tests/unit/mptcp/mptcp_emit.c tests/unit/mptcp/bench_rx.c,$(wildcard tests/unit/mptcp/*.c))
 MPTCP_UNITS := $(patsubst tests/unit/mptcp/%.c,$(MPTCP_B)/%,$(MPTCP_UNIT_SRCS))
 $(MPTCP_B)/test_%: tests/unit/mptcp/test_%.c tests/unit/mptcp/support.c $(MPTCP_TOBJS)
 	@mkdir -p $(dir $@)
@@ -22,6 +22,11 @@ $(MPTCP_B)/mptcp_xcheck: tests/unit/mptcp/mptcp_xcheck.c tests/unit/mptcp/suppor
 # Emits our builder's options in a pcap for an independent dissector (tshark) to decode.
 $(MPTCP_B)/mptcp_emit: tests/unit/mptcp/mptcp_emit.c tests/unit/mptcp/support.c $(MPTCP_TOBJS)
 	$(HOST_CC) $(TEST_CFLAGS) $^ -o $@
+
+# Receive-path throughput on the host, optimised, no sanitizers (prints JSON lines).
+$(MPTCP_B)/bench_rx: tests/unit/mptcp/bench_rx.c tests/unit/mptcp/support.c $(MPTCP_SRCS) $(MPTCP_HDRS)
+	$(HOST_CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
+BENCH_DEPS += $(MPTCP_B)/bench_rx
 
 # Every shared source must also build freestanding for the i686 guest.
 MPTCP_KOBJS := $(patsubst %.c,$(MPTCP_B)/k/%.o,$(MPTCP_SRCS))
