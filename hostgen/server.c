@@ -221,14 +221,29 @@ static int drain_stash(struct srv *s, struct sconn *c)
     return 0;
 }
 
+/*
+ * Alternates flushing responses and feeding held-back bytes until the socket is full, the
+ * stash is empty, or the job queue stays full. Returns -1 when the connection must close.
+ */
+static int pump(struct srv *s, struct sconn *c)
+{
+    for (;;) {
+        if (c->jlen > 0 && flush_jobs(s, c) != 0)
+            return -1;
+        if (c->stash_len == 0 || c->jlen == SRV_JOBS || c->closing)
+            return 0;
+        size_t before = c->stash_len;
+        if (drain_stash(s, c) != 0)
+            return -1;
+        if (c->stash_len == before && c->jlen == 0)
+            return 0; /* nothing moved: cannot happen, but never spin */
+    }
+}
+
 static void on_conn(struct srv *s, struct sconn *c, uint32_t events)
 {
     /* Answer what is queued first: it frees job slots for held-back requests. */
-    if (c->jlen > 0 && flush_jobs(s, c) != 0) {
-        sconn_close(s, c);
-        return;
-    }
-    if (drain_stash(s, c) != 0) {
+    if (pump(s, c) != 0) {
         sconn_close(s, c);
         return;
     }
@@ -256,7 +271,7 @@ static void on_conn(struct srv *s, struct sconn *c, uint32_t events)
                 memcpy(c->stash, s->buf + k, c->stash_len);
             }
         }
-        if (c->jlen > 0 && flush_jobs(s, c) != 0) {
+        if (pump(s, c) != 0) {
             sconn_close(s, c);
             return;
         }
@@ -265,6 +280,8 @@ static void on_conn(struct srv *s, struct sconn *c, uint32_t events)
         sconn_close(s, c);
         return;
     }
+    ASSERT(c->stash_len == 0 || c->jlen > 0 || c->closing,
+           "held-back bytes always wait behind queued responses (else no event wakes them)");
     if (sconn_interest(s, c) != 0) {
         perror("hostgen serve: epoll_ctl mod");
         sconn_close(s, c);
