@@ -525,7 +525,8 @@ static bool rx_control(struct mptcp_conn *c, struct mptcp_subflow *sf, const str
             }
         }
     }
-    on_control(c, sf, o, res);
+    if (c->state != MPC_FALLBACK) /* 3.7: after fallback MPTCP options mean nothing */
+        on_control(c, sf, o, res);
     return true;
 }
 

@@ -62,10 +62,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rd r = {data, size, 0};
     uint8_t cfg = 0;
     (void)take(&r, &cfg, 1);
-    if (h_establish(&conn, &table, H_KEY_B, cfg & 1) != 0)
-        abort();
-    if (!h_join(&conn, &table, 0x12345678u))
-        abort();
+    if (cfg & 2) {
+        /* handshake left to the input: the third ACK (or its absence) comes from the records */
+        struct mptcp_opt_set syn;
+        memset(&syn, 0, sizeof(syn));
+        struct mptcp_opt o = h_mpc(0, 0, 0, 0, cfg & 1);
+        h_set_one(&syn, &o);
+        if (mptcp_accept_capable(&conn, &table, &syn, H_KEY_B, H_ISS, H_IRS) != 0)
+            abort();
+    } else {
+        if (h_establish(&conn, &table, H_KEY_B, cfg & 1) != 0)
+            abort();
+        if (cfg & 4) {
+            /* a join waiting for its third ACK, which the input may or may not bring */
+            struct mptcp_opt_set js;
+            memset(&js, 0, sizeof(js));
+            struct mptcp_opt j;
+            memset(&j, 0, sizeof(j));
+            j.subtype = MPTCP_SUB_JOIN;
+            j.u.join.step = MPJ_SYN;
+            j.u.join.token = conn.local_token;
+            j.u.join.nonce = H_R_A;
+            h_set_one(&js, &j);
+            struct mptcp_conn *jc;
+            if (!mptcp_accept_join(&table, &js, 1, H_R_B, 7000, 0x12345678u, &jc))
+                abort();
+        } else if (!h_join(&conn, &table, 0x12345678u)) {
+            abort();
+        }
+    }
     uint64_t now = 0;
     static uint8_t sink[MPTCP_RCVBUF];
     uint8_t head;
