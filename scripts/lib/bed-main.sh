@@ -52,7 +52,11 @@ bed_cleanup_run() {
       [ -f "$f" ] || continue
       while read -r p; do kill -KILL "$p" 2>/dev/null; done <"$f"
     done
-    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^bed-$BED_RUN_ID-"); do
+    # Only this invocation's points: jobs of one --emit-jobs list share the run id and may run
+    # side by side, each owning the namespaces of its own point.
+    local ks
+    ks=$(bed_selected_points | cut -f1 | paste -sd'|')
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^bed-${BED_RUN_ID//./\\.}-($ks)-[csm]\$"); do
       for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
       ip netns del "$ns" 2>/dev/null
     done
@@ -150,6 +154,8 @@ bed_main() {
   [ -f "$BED_RUNDIR/run.env" ] || bed_write_run_env
   bed_log "run $BED_RUN_ID: target $BED_TARGET ($BED_TARGET_WHY)"
   bed_log "shaper $BED_SHAPER_USED ($BED_SHAPER_WHY); accel $BED_ACCEL_USED ($BED_ACCEL_WHY)"
+  [ "$BED_TARGET" = netns ] && [ "${BED_SCHED_GIVEN:-0}" = 1 ] &&
+    bed_log "note: --sched does not apply to the netns target (Linux schedules the responder): sched=linux"
   [ "$BED_QUIET" = 1 ] || bed_print_plan | sed -n '2,3p'
   bed_run_points
   bed_log "merging results"
