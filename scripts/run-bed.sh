@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # run-bed.sh: the experiment driver (make bed): sweeps in namespaces it creates and removes, results/<run-id>/; --up/--down for the interactive bed.
+# shellcheck disable=SC2034  # read by the sourced libraries
 # The logic lives in scripts/lib/: guestnet.sh (guest bring-up, shared with --up/--down) and
 # bed-*.sh (options, plan, points, report); docs/bed.md describes options and outputs.
 set -u

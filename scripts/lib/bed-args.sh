@@ -1,4 +1,5 @@
 # bed-args.sh: run-bed.sh's options: defaults, parsing and validation (bad input exits 2, touches nothing).
+# shellcheck shell=bash disable=SC2034,SC2153  # BED_*/PT_*/GN_* globals are shared by the sourced bed-*.sh files
 # Sourced by scripts/run-bed.sh; every setting lives in a BED_* variable.
 
 BED_ROOT=${BED_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

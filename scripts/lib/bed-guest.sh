@@ -1,4 +1,5 @@
 # bed-guest.sh: the guest target: accelerator probe, QEMU with two NICs behind linkem, readiness, COM1/COM2.
+# shellcheck shell=bash disable=SC2034,SC2153  # BED_*/PT_*/GN_* globals are shared by the sourced bed-*.sh files
 # QEMU's NIC i is "-netdev dgram" on unix sockets; linkem i joins that socket to tap h<i> in the
 # point's namespace (linkem binds lk<i>.sock and sends to q<i>.sock; QEMU the reverse).
 # Boot, readiness, counters and shutdown are scripts/lib/guestnet.sh's (gn_* functions).

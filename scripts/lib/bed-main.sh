@@ -1,4 +1,5 @@
 # bed-main.sh: the sweep driver behind scripts/run-bed.sh: validate, plan, run points in parallel, report.
+# shellcheck shell=bash disable=SC2034,SC2153  # BED_*/PT_*/GN_* globals are shared by the sourced bed-*.sh files
 # Sourced after bed-args.sh, bed-plan.sh, bed-point.sh, bed-guest.sh and bed-report.sh.
 
 bed_log() { [ "$BED_QUIET" = 1 ] || echo "run-bed: $*"; }

@@ -1,4 +1,5 @@
 # bed-plan.sh: expands the sweep into numbered points, prints the plan (--dry-run), writes job lists (--emit-jobs).
+# shellcheck shell=bash disable=SC2034,SC2153  # BED_*/PT_*/GN_* globals are shared by the sourced bed-*.sh files
 # A point is one line "k<TAB>profiles<TAB>delay<TAB>loss<TAB>sched<TAB>seed"; k counts from 1 in sweep order
 # profiles x sched x delay x loss x seed, so the same options always give the same numbering.
 

@@ -1,4 +1,5 @@
 # bed-point.sh: runs one sweep point in its own namespaces: shaped links, the peer, hostgen; always cleans up.
+# shellcheck shell=bash disable=SC2034,SC2153  # BED_*/PT_*/GN_* globals are shared by the sourced bed-*.sh files
 # Layout: link i (0-based) joins host end 10.(i+1).0.1/24 to peer end 10.(i+1).0.2/24 (the guest's
 # defaults, docs/guestnet.md), so hostgen's command is the same for both targets.
 # State (pids, sockets) lives in $BED_STATE/<k>/, outputs in $BED_RUNDIR/points/<k>/.

@@ -1,4 +1,5 @@
 # bed-report.sh: merges the points of a run into requests.csv, summary.csv, telemetry.csv, plots and manifest.json.
+# shellcheck shell=bash disable=SC2034,SC2153  # BED_*/PT_*/GN_* globals are shared by the sourced bed-*.sh files
 # Every file is written to a temporary name and renamed, so a reader never sees half a file; the
 # whole merge holds a lock, so jobs of an --emit-jobs list may finish in any order.
 

@@ -1,4 +1,5 @@
 # tap.sh: TAP helpers and run checks shared by the 70-bed-* suites (sourced).
+# shellcheck shell=bash disable=SC2016,SC2034  # awk/jq programs single-quoted on purpose; RB is for the suites
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; [ $# -gt 0 ] && echo "#   $*"; }
