@@ -28,6 +28,8 @@ void netd_after_op(void);
 
 /* The API server thread (netd_api.c) and the counters/shutdown port (netd_stats.c). */
 void netd_api_thread(void *arg);
+/* Socket handles in use (services' listeners and connections), for leak checks. */
+int netd_api_handles_used(void);
 int netd_stats_start(uint16_t port);
 /* Writes every counter (per NIC, stack, services) as "name value" lines through out(). */
 void netd_stats_write(void (*out)(void *arg, const char *line), void *arg);

@@ -57,6 +57,14 @@ static void slot_free(struct hslot *s)
     s->ev = 0;
 }
 
+int netd_api_handles_used(void)
+{
+    int n = 0;
+    for (int i = 0; i < NETAPI_MAX_HANDLES; i++)
+        n += slots[i].used ? 1 : 0;
+    return n;
+}
+
 /* The stack's readiness callback (runs under netd_lock in either netd thread). */
 static void on_event(void *arg, struct tcp_pcb *pcb, unsigned ev)
 {

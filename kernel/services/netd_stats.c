@@ -4,6 +4,8 @@
 #include "core/irq.h"
 #include "core/log.h"
 #include "lib/format.h"
+#include "mm/heap.h"
+#include "mm/pmm.h"
 #include "net/tcp.h"
 #include "services/netd.h"
 
@@ -61,6 +63,16 @@ void netd_stats_write(void (*out)(void *arg, const char *line), void *arg)
         line(out, arg, "if%d.rx_drops %llu", i, (unsigned long long)ns->rx_drops);
         line(out, arg, "if%d.tx_drops %llu", i, (unsigned long long)ns->tx_drops);
     }
+    /* Leak checks: control blocks (listeners included), API handles, heap and free pages. */
+    line(out, arg, "netd.pcbs %u", netd_stack.n_pcbs);
+    line(out, arg, "netd.handles %d", netd_api_handles_used());
+    struct kheap_stats hs;
+    kheap_get_stats(&hs);
+    line(out, arg, "mem.heap_used_bytes %u", hs.used_bytes);
+    line(out, arg, "mem.heap_used_blocks %u", hs.used_blocks);
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    line(out, arg, "mem.free_pages %u", ps.free_pages);
     struct stack_walk w = {out, arg};
     ns_stats_foreach(&netd_stack, stack_line, &w);
 #define SVC_LINE(f) line(out, arg, "svc.%s %llu", #f, (unsigned long long)svc_counters.f)
