@@ -110,17 +110,31 @@ void mptcp_metrics_read(const struct mptcp_conn *c, struct mptcp_conn_metrics *o
     out->last_hole_filler = c->last_hole_filler;
     out->last_hole_fill_us = c->last_hole_fill_us;
     out->bytes_delivered = c->bytes_delivered;
-    /* data-level gaps: runs of absent bytes between rcv_nxt and rcv_high */
+    /* data-level gaps: runs of absent bytes between rcv_nxt and rcv_high; whole bitmap bytes
+     * (8 DSNs) at a time where they are uniform, since the scheduler reads this often */
     bool in_gap = false;
-    for (uint64_t d = c->rcv_nxt; d < c->rcv_high && !c->eof; d++) {
+    for (uint64_t d = c->rcv_nxt; d < c->rcv_high && !c->eof;) {
         uint32_t i = (uint32_t)d & (MPTCP_RCVBUF - 1u);
-        bool have = (c->rmap[i >> 3] >> (i & 7)) & 1u;
+        uint8_t byte = c->rmap[i >> 3];
+        if ((i & 7) == 0 && c->rcv_high - d >= 8 && (byte == 0 || byte == 0xff)) {
+            bool have = byte == 0xff;
+            if (!have) {
+                out->dl_hole_bytes += 8;
+                if (!in_gap)
+                    out->dl_holes++;
+            }
+            in_gap = !have;
+            d += 8;
+            continue;
+        }
+        bool have = (byte >> (i & 7)) & 1u;
         if (!have) {
             out->dl_hole_bytes++;
             if (!in_gap)
                 out->dl_holes++;
         }
         in_gap = !have;
+        d++;
     }
     for (int i = 0; i < MPTCP_MAX_SUBFLOWS; i++) {
         out->sf[i] = c->sf[i].m;
