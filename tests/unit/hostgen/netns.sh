@@ -52,7 +52,9 @@ hg_pm_setup() {
 hg_serve() {
   local hg=$1; shift
   local ready="$HG_TMP/ready.$RANDOM"
-  ip netns exec "$HG_S" "$hg" --serve --ready-file "$ready" "$@" 2>>"$HG_TMP/serve.log" &
+  # HG_SERVE_WRAP: an optional prefix such as "chrt -f 20 taskset -c 1" (benchmarks).
+  # shellcheck disable=SC2086
+  ip netns exec "$HG_S" ${HG_SERVE_WRAP:-} "$hg" --serve --ready-file "$ready" "$@" 2>>"$HG_TMP/serve.log" &
   HG_SERVER_PID=$!
   HG_PIDS+=("$HG_SERVER_PID")
   for _ in $(seq 100); do [ -s "$ready" ] && return 0; sleep 0.05; done
