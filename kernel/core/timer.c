@@ -21,6 +21,11 @@ static uint64_t armed_for; /* deadline the LAPIC is programmed for, 0 = idle */
 static int source;
 static struct timer_stats st;
 
+uint64_t timer_hw_deadline(void)
+{
+    return armed_for;
+}
+
 int timer_irq_source(void)
 {
     return source;

@@ -28,6 +28,8 @@ bool ktimer_cancel(struct ktimer *t);
 bool ktimer_armed(const struct ktimer *t);
 /* Timer-interrupt entry time (TSC) of the interrupt now being handled, for latency figures. */
 uint64_t timer_irq_entry_tsc(void);
+/* Deadline the LAPIC one-shot is programmed for (the earliest armed timer), 0 when idle. */
+uint64_t timer_hw_deadline(void);
 /* Which interrupt is running expired timers right now. */
 #define TIMER_SRC_PIT   0
 #define TIMER_SRC_LAPIC 1

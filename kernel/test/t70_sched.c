@@ -6,6 +6,7 @@
 #include "core/ktest.h"
 #include "core/sched.h"
 #include "core/thread.h"
+#include "core/timer.h"
 
 static char trace[32];
 static volatile int trace_n;
@@ -43,14 +44,21 @@ static void run_three(void)
 }
 
 static const struct sched_policy *boot_policy;
+static uint64_t boot_quantum;
+/* Ordering tests run with a 1 s quantum: a quantum ending mid-test (a short quantum=, or a
+   host stall under TCG) would legitimately reorder threads and is not what they check. */
+#define NO_QUANTUM_NS 1000000000ull
 
 static void use(const char *name)
 {
-    if (boot_policy == NULL)
+    if (boot_policy == NULL) {
         boot_policy = sched_policy();
+        boot_quantum = sched_quantum_ns();
+    }
     const struct sched_policy *p = sched_find_policy(name);
     ASSERT(p != NULL, "policy not linked in");
     sched_switch_policy(p);
+    sched_set_quantum_ns(NO_QUANTUM_NS);
 }
 
 static struct notification note;
@@ -118,8 +126,10 @@ static void spin(void *arg)
         count[i]++;
 }
 
+/* Runs spinners at p0..p2 with the boot quantum (the quantum= key) in force. */
 static void quantum_run(int p0, int p1, int p2, bool need_all)
 {
+    sched_set_quantum_ns(boot_quantum);
     stop = false;
     count[0] = count[1] = count[2] = 0;
     struct thread *self = thread_current();
@@ -141,6 +151,7 @@ static void quantum_run(int p0, int p1, int p2, bool need_all)
     thread_join(t0);
     thread_join(t1);
     thread_join(t2);
+    sched_set_quantum_ns(NO_QUANTUM_NS);
 }
 
 KTEST(sched, prio_quantum_rotates_equals_only)
@@ -162,23 +173,25 @@ KTEST(sched, rr_quantum_rotates_all)
 KTEST(sched, sub_tick_quantum_uses_oneshot_timer)
 {
     use("prio");
-    uint64_t q = sched_quantum_ns();
-    sched_set_quantum_ns(200000); /* 200 us, a fifth of the 1 ms tick */
+    uint64_t q = boot_quantum;
+    uint64_t small = 1000000000u / timer_tick_hz() / 5; /* a fifth of the tick period */
+    boot_quantum = small;
+    sched_set_quantum_ns(small);
     /* A new slice starts at the yield: the slice timer must be armed one quantum later.
        Interrupts stay off so the timer cannot fire (and re-arm) before we look. */
     uint32_t irq = irq_save();
     thread_yield();
     struct thread *self = thread_current();
-    KEXPECT_EQ(sched_slice_deadline(), self->slice_start_ns + 200000);
+    KEXPECT_EQ(sched_slice_deadline(), self->slice_start_ns + small);
     irq_restore(irq);
     struct sched_stats a, b;
     sched_get_stats(&a);
     quantum_run(12, 12, 11, false);
     sched_get_stats(&b);
-    sched_set_quantum_ns(q);
+    boot_quantum = q;
     uint64_t preempts = b.preempt_quantum - a.preempt_quantum, ticks = b.ticks - a.ticks;
     /* Reported, not asserted: how many slices end between ticks depends on the host's timing. */
-    ktest_note("quantum 200 us: %llu quantum preemptions in %llu ticks",
+    ktest_note("quantum %llu ns: %llu quantum preemptions in %llu ticks", (unsigned long long)small,
                (unsigned long long)preempts, (unsigned long long)ticks);
     KEXPECT(preempts > 0);
     KEXPECT(count[0] > 0 && count[1] > 0);
@@ -200,6 +213,8 @@ static void boost_target(void *arg)
     (void)arg;
     notify_wait(&note, 0);
     mark('L');
+    /* Ends its own boost: the test must not depend on how fast a busy host runs us. */
+    sched_unboost(thread_current());
     while (!stop)
         ;
 }
@@ -217,12 +232,25 @@ KTEST(sched, boost_preempts_then_expires)
     thread_sleep_ns(1000000); /* now L runs (we sleep) and waits on the notification */
     notify_signal(&note, 1);  /* L is 3, we are 15: no preemption */
     mark('m');
-    /* A boost above us makes L preempt at once; it spins until the boost ends. */
-    KEXPECT_EQ(sched_boost(l, 20, clock_ns() + 3000000), 0);
+    /* A boost above us makes L preempt at once; L marks, then drops its own boost. */
+    KEXPECT_EQ(sched_boost(l, 20, clock_ns() + 10000000000ull), 0);
     mark('n');
-    KEXPECT(strcmp(trace, "mLn") == 0);
-    KEXPECT_EQ(l->prio, 3); /* we only got the CPU back because the boost expired */
+    if (!KEXPECT(strcmp(trace, "mLn") == 0))
+        ktest_note("trace %s", trace);
+    KEXPECT_EQ(l->prio, 3);
     KEXPECT(!l->boosted);
+    /* A short boost runs out by itself: its timer puts L back at its base priority. */
+    struct sched_stats a, b;
+    sched_get_stats(&a);
+    uint32_t irq = irq_save(); /* so the 1 ms cannot run out before we look */
+    KEXPECT_EQ(sched_boost(l, 14, clock_ns() + 1000000), 0); /* still below us: no switch */
+    KEXPECT_EQ(l->prio, 14);
+    irq_restore(irq);
+    thread_sleep_ns(3000000); /* L (14) spins meanwhile; the expiry lowers it again */
+    sched_get_stats(&b);
+    KEXPECT_EQ(l->prio, 3);
+    KEXPECT(!l->boosted);
+    KEXPECT_EQ(b.boost_expiries, a.boost_expiries + 1);
     stop = true;
     sched_set_prio(self, PRIO_DEFAULT);
     thread_join(l);
@@ -239,7 +267,9 @@ KTEST(sched, boost_preempts_then_expires)
 
 KTEST(sched, restore_boot_policy)
 {
-    if (boot_policy != NULL)
+    if (boot_policy != NULL) {
         sched_switch_policy(boot_policy);
+        sched_set_quantum_ns(boot_quantum);
+    }
     KEXPECT(sched_policy() != NULL);
 }
