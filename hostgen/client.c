@@ -712,6 +712,9 @@ static void run_loop(struct client *cl)
             else if (cl->next_intended - spin < wake)
                 wake = cl->next_intended - spin;
         }
+        /* --busy-poll: a sleeping loop learns of a response one wake-up latency late. */
+        if (o->busy_poll && cl->outstanding > 0)
+            spinning = true;
         if (!cl->gen_done && o->closed && dur_end < wake)
             wake = dur_end;
         if (!spinning)

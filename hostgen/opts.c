@@ -15,7 +15,7 @@ const char *opts_usage(void)
            "          [--port P] [--bind ADDR] [--tcp] [--conns N] [--arrival poisson|constant]\n"
            "          [--req-size SPEC] [--resp-size SPEC] [--warmup S] [--seed N]\n"
            "          [--timeout-ms N] [--connect-timeout-ms N] [--telemetry-ms N] [--spin-us N]\n"
-           "          [--no-events] [--progress|--quiet]\n"
+           "          [--busy-poll] [--no-events] [--progress|--quiet]\n"
            "  hostgen --serve [--listen ADDR] [--port P] [--tcp] [--corrupt-every N]\n"
            "          [--duration S] [--ready-file F]\n"
            "  hostgen pm limits [SUBFLOWS ADD_ADDR_ACCEPTED] | pm add ADDR [id N] [dev IF]\n"
@@ -63,6 +63,8 @@ static bool parse_client_server(int argc, char **argv, struct hg_opts *o, char *
             o->mode = MODE_SERVE;
         } else if (strcmp(a, "--tcp") == 0) {
             o->tcp = true;
+        } else if (strcmp(a, "--busy-poll") == 0) {
+            o->busy_poll = true;
         } else if (strcmp(a, "--no-events") == 0) {
             o->events = false;
         } else if (strcmp(a, "--progress") == 0) {

@@ -35,6 +35,7 @@ struct hg_opts {
     uint32_t timeout_ms, connect_timeout_ms, telemetry_ms, spin_us;
     const char *out;
     bool events;
+    bool busy_poll; /* spin instead of sleeping while responses are outstanding */
     int progress; /* -1 auto (terminal), 0 off, 1 on */
     /* server */
     uint64_t corrupt_every; /* 0: never corrupt */
