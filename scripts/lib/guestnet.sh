@@ -7,6 +7,7 @@
 #   GN_CMDLINE  extra kernel command-line words (e.g. "loglevel=1 services=echo")
 #   GN_MEM      guest MiB (default 256)   GN_ACCEL auto|tcg|kvm (default auto)
 #   GN_BOOT_WAIT seconds to wait for the "NETD UP" line (default 180)
+#   GN_NIC_OPTS  extra virtio-net-pci options (default disable-modern=on: legacy only)
 #   GN_LIFETIME  seconds QEMU may run before guest.sh stops it (default 86400)
 
 GN_ROOT=${GN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -26,6 +27,9 @@ GN_MAC=(52:54:00:4e:53:01 52:54:00:4e:53:02)
 # PCI slots 2 and 6: INTA of both swizzles to the same PIIX PIRQ ((slot - 1 + pin - 1) mod 4,
 # SeaBIOS pci_slot_get_irq), so the two NICs share one level-triggered line, as issue 3 wants.
 GN_SLOT=(0x2 0x6)
+# Legacy-only devices by default; "disable-modern=off" gives QEMU's transitional device, whose
+# BAR0 is the same legacy I/O window (the driver handles both).
+GN_NIC_OPTS=${GN_NIC_OPTS:-disable-modern=on}
 GN_STATS_PORT=7070
 GN_READY_RE='^NETD UP'
 GN_FAIL_RE='PANIC|panic:|unexpected CPU exception|^EXCEPTION|services: netd did not start'
@@ -79,7 +83,7 @@ gn_guest_start() {
   for i in 0 1; do
     # GN_NETDEV[i] (optional) replaces the tap backend, e.g. run-bed.sh's "dgram,id=gn<i>,..." to linkem.
     q+=(-netdev "${GN_NETDEV[$i]:-tap,id=gn$i,ifname=${GN_TAP[$i]},script=no,downscript=no}"
-        -device "virtio-net-pci,disable-modern=on,netdev=gn$i,mac=${GN_MAC[$i]},addr=${GN_SLOT[$i]}")
+        -device "virtio-net-pci,$GN_NIC_OPTS,netdev=gn$i,mac=${GN_MAC[$i]},addr=${GN_SLOT[$i]}")
   done
   local cmd="ip0=${GN_GUEST_IP[0]}/24 ip1=${GN_GUEST_IP[1]}/24 $GN_CMDLINE"
   # setsid: the guest must outlive the shell that started it (run-bed.sh --up returns).
