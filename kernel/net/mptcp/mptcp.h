@@ -9,9 +9,11 @@
  *   SYN           mptcp_syn_classify(), then mptcp_accept_capable() or mptcp_accept_join()
  *   SYN/ACK out   mptcp_synack_opts()
  *   segment in    mptcp_rx_segment() for every segment of an MPTCP subflow (any order, before
- *                 ACKing it): MPTCP copies what it accepts; TCP only tracks the sequence space
+ *                 ACKing it): MPTCP copies what it accepts; TCP only tracks the sequence space;
+ *                 or the split form: mptcp_rx_options() at arrival + mptcp_rx_data() in order
  *   segment out   mptcp_tx_opts() appends MPTCP options within the budget left after timestamps
- *   app data      mptcp_tx_assign() when a subflow queues new bytes (gets their DSN),
+ *   app data      mptcp_tx_assign() when a subflow queues new bytes (gets their DSN, or -1:
+ *                 hold them back until a DATA_ACK frees a mapping slot),
  *                 mptcp_read() to hand in-order data to the application, mptcp_tx_close()
  *   RTT sample    mptcp_sf_rtt_sample();  timers: mptcp_timer_deadline(), mptcp_on_timer()
  *   close         mptcp_subflow_closed(), mptcp_conn_release()
