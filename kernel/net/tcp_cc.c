@@ -65,7 +65,8 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
         } else {
             /* Step 3 partial ACK: retransmit the next hole, deflate by the amount acked, add
              * back one SMSS when at least one SMSS was acked; reset the timer (first one only). */
-            tcp_retransmit_head(pcb);
+            if (!SEQ_GT(pcb->rexmit_next, pcb->snd_una) || !tcp_sack_retransmit(pcb))
+                tcp_retransmit_head(pcb);
             pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : 0;
             if (acked >= mss)
                 pcb->cwnd += mss;
@@ -121,14 +122,19 @@ void tcp_cc_dupack(struct tcp_pcb *pcb)
     pcb->dupacks++;
     pcb->st->stats.tcp_dup_acks++;
     if (pcb->in_recovery) {
-        /* RFC 6582 3.2 step 4: inflate for each further duplicate. */
+        /* RFC 6582 3.2 step 4: inflate for each further duplicate; with SACK also repair the
+         * next hole the peer reports (RFC 6675 5 step (C)), one segment per ACK. */
         pcb->cwnd += mss;
+        (void)tcp_sack_retransmit(pcb);
         return;
     }
     if (pcb->dupacks < dup_threshold(pcb) && !sack_says_lost(pcb))
         return;
-    /* RFC 6582 3.2 step 2: enter fast retransmit only if the ACK covers more than "recover". */
-    if (!SEQ_GT(pcb->snd_una - 1, pcb->recover) && pcb->recover != pcb->iss)
+    /* RFC 6582 3.2 step 2: enter fast retransmit only if the ACK covers more than "recover"
+     * (which guards against duplicates caused by our own go-back-N after a timeout). SACK
+     * blocks above the ACK are unambiguous evidence of a new loss, so they lift the guard —
+     * otherwise every loss in the window after an RTO costs another RTO (docs/net.md). */
+    if (!SEQ_GT(pcb->snd_una - 1, pcb->recover) && pcb->recover != pcb->iss && !sack_says_lost(pcb))
         return;
     uint32_t half = flight_size(pcb) / 2;
     pcb->ssthresh = half > 2 * mss ? half : 2 * mss; /* RFC 5681 eq. 4 */
@@ -148,6 +154,7 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
         pcb->ssthresh = half > 2 * mss ? half : 2 * mss;
     pcb->cwnd = mss;
     pcb->recover = pcb->snd_max;
+    pcb->rexmit_next = pcb->snd_una;
     pcb->in_recovery = false;
     pcb->dupacks = 0;
     /* RFC 6298 5.5: back off the timer; 5.7 after SYN loss... we keep the backed-off value. */

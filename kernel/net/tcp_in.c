@@ -327,10 +327,22 @@ static bool ack_input(struct tcp_pcb *pcb, const struct seg *s)
         pcb->snd_wl1 = s->seq;
         pcb->snd_wl2 = s->ack;
     }
-    if (s->o.n_sack) {
+    bool new_sack = false;
+    if (s->o.n_sack && pcb->sack_ok) {
         st->stats.tcp_sack_blocks_rx += (uint64_t)s->o.n_sack;
         pcb->n_peer_sack = s->o.n_sack;
         memcpy(pcb->peer_sack, s->o.sack, sizeof(pcb->peer_sack[0]) * (size_t)s->o.n_sack);
+        /* RFC 6675 section 2: an ACK "carrying new SACK information" counts as a duplicate
+         * even when it also carries data (ours is a two-way stream: echo, RPC). */
+        if (SEQ_LT(pcb->sack_high, pcb->snd_una))
+            pcb->sack_high = pcb->snd_una; /* keep it in the live part of sequence space */
+        for (int i = 0; i < s->o.n_sack; i++) {
+            uint32_t r = s->o.sack[i][1];
+            if (SEQ_GT(r, pcb->sack_high) && SEQ_GT(r, s->ack) && SEQ_LEQ(r, pcb->snd_max)) {
+                pcb->sack_high = r;
+                new_sack = true;
+            }
+        }
     }
     if (SEQ_GT(s->ack, pcb->snd_una)) {
         uint32_t acked = s->ack - pcb->snd_una;
@@ -362,9 +374,10 @@ static bool ack_input(struct tcp_pcb *pcb, const struct seg *s)
             pcb->rto_at = 0;
         else
             tcp_arm_rto(pcb);
-    } else if (s->ack == pcb->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
-               pcb->snd_una != pcb->snd_max && (s->wnd << pcb->snd_wscale) == old_wnd) {
-        /* RFC 5681 section 2 "DUPLICATE ACKNOWLEDGMENT". */
+    } else if (s->ack == pcb->snd_una && pcb->snd_una != pcb->snd_max &&
+               (new_sack || (s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
+                             (s->wnd << pcb->snd_wscale) == old_wnd))) {
+        /* RFC 5681 section 2 "DUPLICATE ACKNOWLEDGMENT" (or RFC 6675's SACK variant). */
         tcp_cc_dupack(pcb);
     }
     switch (pcb->state) {
@@ -488,8 +501,9 @@ static void sync_input(struct tcp_pcb *pcb, struct seg *s)
     bool data_state = pcb->state == TCPS_ESTABLISHED || pcb->state == TCPS_FIN_WAIT_1 ||
                       pcb->state == TCPS_FIN_WAIT_2;
     if (data_state && (s->len > 0 || (s->flags & TCP_FIN))) {
-        if (pcb->app_closed && s->len > 0) {
-            /* Nobody will read: RFC 9293 3.10.4 / RFC 2525 2.17 say reset. */
+        if (pcb->app_closed && s->len > 0 && SEQ_GT(s->seq + s->len, pcb->rcv_nxt)) {
+            /* New data nobody will read: RFC 9293 3.10.4 / RFC 2525 2.17 say reset (an old
+             * duplicate is only acknowledged below). */
             tcp_send_rst_pcb(pcb);
             tcp_drop(pcb, NS_ERESET);
             return;

@@ -187,25 +187,71 @@ static bool fin_state(int s)
     return s == TCPS_FIN_WAIT_1 || s == TCPS_CLOSING || s == TCPS_LAST_ACK;
 }
 
-/* One segment at snd_una (fast retransmit, NewReno partial ACK); snd_nxt is untouched. */
-void tcp_retransmit_head(struct tcp_pcb *pcb)
+/* Retransmits up to `max` bytes (and the FIN when they end the stream) starting at seq; snd_nxt
+ * is untouched. Returns the sequence number after what was sent (seq when nothing was). */
+static uint32_t retransmit_at(struct tcp_pcb *pcb, uint32_t seq, uint32_t max)
 {
     uint32_t data_end = pcb->sb_seq + pcb->snd.len;
-    if (SEQ_LT(pcb->snd_una, pcb->sb_seq))
-        return; /* SYN not yet acknowledged: the RTO handles it */
-    uint32_t n = data_end - pcb->snd_una;
+    if (SEQ_LT(seq, pcb->sb_seq) || SEQ_GT(seq, data_end))
+        return seq; /* SYN not yet acknowledged (the RTO handles it) or beyond the data */
+    uint32_t n = data_end - seq;
+    if (n > max)
+        n = max;
     if (n > pcb->mss)
         n = pcb->mss;
     uint8_t flags = TCP_ACK;
-    if (pcb->fin_queued && fin_state(pcb->state) && pcb->snd_una + n == data_end &&
+    if (pcb->fin_queued && fin_state(pcb->state) && seq + n == data_end &&
         SEQ_GT(pcb->snd_max, data_end))
         flags |= TCP_FIN;
     if (n == 0 && !(flags & TCP_FIN))
-        return;
+        return seq;
     pcb->retransmits++;
     pcb->st->stats.tcp_retransmits++;
     pcb->rtt_timing = false; /* Karn's algorithm (RFC 6298 section 3) */
-    (void)tcp_xmit(pcb, pcb->snd_una, flags, n);
+    uint32_t sent = tcp_xmit(pcb, seq, flags, n);
+    return seq + sent + ((flags & TCP_FIN) && sent == n ? 1 : 0);
+}
+
+/* One segment at snd_una (fast retransmit, NewReno partial ACK). */
+void tcp_retransmit_head(struct tcp_pcb *pcb)
+{
+    pcb->rexmit_next = retransmit_at(pcb, pcb->snd_una, pcb->mss);
+}
+
+/* During recovery: the first hole above what we already resent that the peer's SACK blocks
+ * show missing below their highest edge (RFC 6675 section 5 NextSeg rule 1, with only the
+ * blocks of the latest ACK as scoreboard). Sends one segment; false when there is no hole. */
+bool tcp_sack_retransmit(struct tcp_pcb *pcb)
+{
+    if (!pcb->sack_ok || pcb->n_peer_sack == 0)
+        return false;
+    uint32_t high = pcb->snd_una;
+    for (int i = 0; i < pcb->n_peer_sack; i++)
+        if (SEQ_GT(pcb->peer_sack[i][1], high) && SEQ_LEQ(pcb->peer_sack[i][1], pcb->snd_max))
+            high = pcb->peer_sack[i][1];
+    uint32_t seq = SEQ_GT(pcb->rexmit_next, pcb->snd_una) ? pcb->rexmit_next : pcb->snd_una;
+    for (int guard = 0; guard <= NS_TCP_MAX_SACK && SEQ_LT(seq, high); guard++) {
+        uint32_t hole_end = high;
+        bool inside = false;
+        for (int i = 0; i < pcb->n_peer_sack; i++) {
+            uint32_t l = pcb->peer_sack[i][0], r = pcb->peer_sack[i][1];
+            if (SEQ_LEQ(l, seq) && SEQ_LT(seq, r)) {
+                seq = r; /* already at the peer: skip the block */
+                inside = true;
+                break;
+            }
+            if (SEQ_GT(l, seq) && SEQ_LT(l, hole_end))
+                hole_end = l;
+        }
+        if (inside)
+            continue;
+        uint32_t next = retransmit_at(pcb, seq, hole_end - seq);
+        if (next == seq)
+            return false;
+        pcb->rexmit_next = next;
+        return true;
+    }
+    return false;
 }
 
 void tcp_output(struct tcp_pcb *pcb)

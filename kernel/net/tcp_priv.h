@@ -85,6 +85,8 @@ struct tcp_pcb {
     uint32_t cwnd, ssthresh, recover;
     int dupacks;
     bool in_recovery;
+    uint32_t rexmit_next; /* recovery: retransmit holes from here on */
+    uint32_t sack_high;   /* highest right edge the peer ever SACKed */
     uint32_t peer_sack[NS_TCP_MAX_SACK][2];
     int n_peer_sack;
 
@@ -122,6 +124,7 @@ void tcp_send_rst_pcb(struct tcp_pcb *pcb);
 void tcp_send_rst(struct ns_stack *st, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
                   uint32_t seq, uint32_t ack, bool with_ack);
 void tcp_retransmit_head(struct tcp_pcb *pcb);
+bool tcp_sack_retransmit(struct tcp_pcb *pcb);
 void tcp_send_probe(struct tcp_pcb *pcb);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
 size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint32_t seq, uint32_t *len,

@@ -340,6 +340,76 @@ static void test_simultaneous_close(void **state)
     ns_tcp_close(c);
 }
 
+/* Peer ACK at `ack` with SACK blocks (pairs of absolute sequence numbers) and optional data. */
+static void sack_ack(struct h_peer *p, uint32_t ack, const uint32_t *blk, int nblk,
+                     const char *data)
+{
+    struct h_seg a = {
+        .sport = p->port, .dport = 7, .seq = p->snd_nxt, .ack = ack, .flags = F_ACK, .wnd = 0xffff};
+    uint8_t *o = a.opt;
+    o[0] = 1, o[1] = 1, o[2] = 5, o[3] = (uint8_t)(2 + 8 * nblk);
+    for (int i = 0; i < 2 * nblk; i++) {
+        o[4 + 4 * i] = (uint8_t)(blk[i] >> 24), o[5 + 4 * i] = (uint8_t)(blk[i] >> 16);
+        o[6 + 4 * i] = (uint8_t)(blk[i] >> 8), o[7 + 4 * i] = (uint8_t)blk[i];
+    }
+    a.optlen = 4 + 8 * (size_t)nblk;
+    if (data) {
+        a.len = strlen(data);
+        memcpy(a.data, data, a.len);
+        p->snd_nxt += (uint32_t)a.len;
+    }
+    h_send_tcp(&a, false);
+}
+
+static void test_sack_recovery_repairs_holes(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(40010);
+    struct tcp_pcb *c = h_handshake(&p, lst, false); /* no TS: keeps segments 536 bytes */
+    /* The harness peer without options gets no SACK; redo with SACK-permitted only. */
+    ns_tcp_abort(c);
+    struct h_seg syn = {.sport = 40011, .dport = 7, .seq = 100, .flags = F_SYN, .wnd = 65535};
+    uint8_t o[8] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2};
+    memcpy(syn.opt, o, 8);
+    syn.optlen = 8;
+    h_send_tcp(&syn, false);
+    struct h_seg sa;
+    assert_true(h_parse_tcp(h_last_tcp(), &sa));
+    p = (struct h_peer){.port = 40011, .dport = 7, .snd_nxt = 101, .rcv_nxt = sa.seq + 1};
+    h_peer_send(&p, F_ACK, NULL, 0, false);
+    c = ns_tcp_accept(lst);
+    assert_non_null(c);
+    uint8_t buf[6 * 1460];
+    memset(buf, 'S', sizeof(buf));
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, buf, sizeof(buf)), (long)sizeof(buf));
+    assert_int_equal(h_count_tcp(), 6);
+    uint32_t s0 = sa.seq + 1, m = 1460;
+    /* Segments 0 and 2 lost: SACK [1] and [3,...). Once more than 2 segments above the ACK
+     * are SACKed (RFC 6675 IsLost), segment 0 goes again, before 3 duplicates. */
+    uint32_t blk[4] = {s0 + m, s0 + 2 * m, s0 + 3 * m, s0 + 4 * m};
+    h_clear_out();
+    sack_ack(&p, s0, blk, 2, NULL);
+    assert_int_equal(h_count_tcp(), 0);
+    blk[3] = s0 + 6 * m;
+    sack_ack(&p, s0, blk, 2, "data"); /* carries data: still counts (new SACK info) */
+    struct h_seg r;
+    assert_int_equal(h_stack()->stats.tcp_fast_retransmits, 1);
+    assert_true(h_parse_tcp(0, &r));
+    assert_int_equal(r.seq, s0);
+    /* The next duplicate repairs the second hole at once, not one round trip later. */
+    h_clear_out();
+    p.rcv_nxt = p.snd_nxt;
+    sack_ack(&p, s0, blk, 2, NULL);
+    int found = 0;
+    for (int i = 0; i < h_n_out; i++)
+        if (h_parse_tcp(i, &r) && r.seq == s0 + 2 * m && r.len == m)
+            found = 1;
+    assert_true(found);
+    char d[8];
+    assert_int_equal(ns_tcp_recv(c, d, sizeof(d)), 4);
+}
+
 int run_tcp_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +420,7 @@ int run_tcp_tests(void)
         cmocka_unit_test_setup_teardown(test_rto_retransmission_and_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rto_gives_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fast_retransmit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sack_recovery_repairs_holes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_passive_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_active_close_time_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_simultaneous_close, setup, teardown),
