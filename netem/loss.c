@@ -1,5 +1,6 @@
 /* loss.c: per-packet loss decisions with netem's models and its comparison conventions. */
 #include "loss.h"
+#include "check.h"
 
 void loss_init(struct loss_state *s, const struct prof_dir *d)
 {
@@ -60,6 +61,7 @@ static bool state4(struct loss_state *s, const struct prof_dir *d, struct rng *r
         }
         return true;
     default: /* 4: an isolated loss is always followed by a transmission in the gap */
+        CHECK(s->gi_state == 4, "4-state model state is 1..4");
         s->gi_state = 1;
         return false;
     }

@@ -1,5 +1,6 @@
 /* pq.c: binary min-heap of packets keyed on (time to send, arrival sequence). */
 #include "pq.h"
+#include "check.h"
 
 #include <stdlib.h>
 
@@ -46,6 +47,7 @@ struct shp_pkt *pq_pop(struct pq *q)
     if (q->n == 0)
         return NULL;
     struct shp_pkt *top = q->a[0];
+    CHECK(q->n <= q->cap, "heap size within its allocation");
     struct shp_pkt *last = q->a[--q->n];
     size_t i = 0;
     for (;;) {

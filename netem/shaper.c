@@ -1,5 +1,6 @@
 /* shaper.c: netem's enqueue/dequeue semantics (net/sched/sch_netem.c) on a virtual clock. */
 #include "shaper.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,7 @@ int64_t shp_tabledist(int64_t mu, int64_t sigma, struct crnd *c, struct rng *r,
     uint32_t rnd = crnd_next(c, r);
     if (t == NULL || t->n == 0) /* uniform in [mu - sigma, mu + sigma) */
         return (int64_t)(rnd % (2 * (uint32_t)sigma)) + mu - sigma;
+    CHECK(t->n <= DIST_MAX, "table size checked by dist_parse");
     int64_t v = t->v[rnd % t->n];
     /* split sigma into multiples of the table scale and a remainder, rounding the product
      * as sch_netem.c tabledist() does, so large sigmas keep precision */
@@ -151,6 +153,7 @@ int64_t shp_tabledist(int64_t mu, int64_t sigma, struct crnd *c, struct rng *r,
 static int64_t trace_time(struct shaper *s, int64_t t0, uint32_t len)
 {
     const struct trace *t = s->p.trace;
+    CHECK(t->n > 0 && t->period_ms > 0, "a loaded trace has opportunities and a period");
     const int64_t period = (int64_t)t->period_ms * NSEC_PER_MSEC;
     uint32_t need = len ? len : 1;
     for (;;) {
@@ -321,6 +324,7 @@ struct shp_pkt *shp_dequeue(struct shaper *s, int64_t now)
     if (p->tts > now)
         return NULL;
     if (p == s->head) {
+        CHECK(s->fifo_len > 0, "reorder FIFO length matches its list");
         s->head = p->next;
         if (s->head == NULL)
             s->tail = NULL;

@@ -45,20 +45,29 @@ static int send_one(struct lk_link *l, int d, struct shp_pkt *p)
     return 1;
 }
 
+/* Sends everything due; the clock is read again when the queues look done, so frames that
+ * fell due while we were sending go out in the same pass instead of costing a timer wake-up
+ * each (at 1 Gbit/s, 1500-byte frames are due every 12 us). Nothing is ever sent early. */
 static void send_due(struct lk_link *l)
 {
-    int64_t now = lk_now();
-    for (int d = 0; d < 2; d++) {
-        if (l->pending[d] != NULL) {
-            if (!send_one(l, d, l->pending[d]))
-                continue;
-            l->pending[d] = NULL;
-        }
-        struct shp_pkt *p;
-        while ((p = shp_dequeue(&l->sh[d], now)) != NULL) {
-            if (!send_one(l, d, p)) {
-                l->pending[d] = p;
-                break;
+    bool more = true;
+    while (more) {
+        more = false;
+        int64_t now = lk_now();
+        for (int d = 0; d < 2; d++) {
+            if (l->pending[d] != NULL) {
+                if (!send_one(l, d, l->pending[d]))
+                    continue;
+                l->pending[d] = NULL;
+            }
+            struct shp_pkt *p;
+            while ((p = shp_dequeue(&l->sh[d], now)) != NULL) {
+                more = true;
+                if (!send_one(l, d, p)) {
+                    l->pending[d] = p;
+                    more = false;
+                    break;
+                }
             }
         }
     }

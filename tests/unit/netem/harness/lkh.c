@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dist.h"
+#include "shaper.h"
 #include "stats.h"
 
 #define MS 1000000ll
@@ -417,6 +418,47 @@ static void t_constant(void)
     free_run(&r);
 }
 
+/*
+ * Replays linkem's downlink shaper (same engine, same seed: seed*2 for the downlink) on the
+ * harness's send stamps: the delay linkem intended for each frame. Valid for profiles without
+ * rate, where a frame's delay depends only on the order of arrivals.
+ */
+static int64_t *replay_intended(const struct run *r, const char *line)
+{
+    struct prof_dir d;
+    char err[256];
+    prof_dir_init(&d);
+    if (prof_apply_line(&d, line, NULL, err, sizeof(err)) != 0)
+        return NULL;
+    struct shaper s;
+    int rc = shp_init(&s, &d, r->seed * 2, r->first_send, err, sizeof(err));
+    prof_dir_free(&d);
+    if (rc != 0)
+        return NULL;
+    int64_t *want = calloc((size_t)r->count, sizeof(*want));
+    static uint8_t f[2000];
+    for (int i = 0; i <= r->count; i++) {
+        int64_t t = i < r->count ? r->sent_at[i] : INT64_MAX;
+        struct shp_pkt *p;
+        while ((p = shp_dequeue(&s, t)) != NULL) {
+            uint32_t id;
+            memcpy(&id, p->data + 18, 4);
+            want[id] = p->tts;
+            free(p);
+        }
+        if (i < r->count)
+            shp_enqueue(&s, t, f, build(f, r->size, (uint32_t)i, t));
+    }
+    shp_free(&s);
+    return want;
+}
+
+/*
+ * Two checks. (1) linkem does what its engine intends: no frame arrives before its replayed
+ * send time, and the median lateness (scheduling) is small; the P99 lateness is a figure for
+ * the benchmark, not a test. (2) the intended delays follow the configured law: empirical
+ * quantiles inside the order-statistic band of mu + sigma * table / 8192 (exact, no slack).
+ */
 static void check_dist(const char *name, const char *line, int64_t mu, int64_t sigma,
                        enum dist_kind k)
 {
@@ -428,8 +470,19 @@ static void check_dist(const char *name, const char *line, int64_t mu, int64_t s
                     .drain = 300 * MS,
                     .seed = 3};
     do_run(&r);
-    size_t n;
-    int64_t *d = delays(&r, &n);
+    int64_t *want = replay_intended(&r, line);
+    int64_t *late = calloc(r.nrx + 1, sizeof(*late));
+    int64_t *intended = calloc((size_t)r.count, sizeof(*intended));
+    size_t n = r.nrx;
+    int64_t min_late = INT64_MAX;
+    for (size_t i = 0; want && i < n; i++) {
+        late[i] = r.rx[i].recv - want[r.rx[i].id];
+        min_late = late[i] < min_late ? late[i] : min_late;
+    }
+    for (int i = 0; want && i < r.count; i++)
+        intended[i] = want[i] - r.sent_at[i];
+    st_sort(late, n);
+    st_sort(intended, (size_t)r.count);
     int64_t *law;
     size_t ln;
     if (k == DIST_UNIFORM) {
@@ -442,8 +495,6 @@ static void check_dist(const char *name, const char *line, int64_t mu, int64_t s
         char err[256];
         if (dist_load(k, &t, err, sizeof(err)) != 0) {
             tap(false, "%s: %s", name, err);
-            free(d);
-            free_run(&r);
             return;
         }
         ln = t.n;
@@ -453,25 +504,36 @@ static void check_dist(const char *name, const char *line, int64_t mu, int64_t s
         dist_free(&t);
     }
     st_sort(law, ln);
-    bool ok = n == 1500;
+    /* realtime stamps vs linkem's monotonic clock: allow 100 us of clock slew */
+    bool ok1 =
+        want != NULL && n == 1500 && min_late >= -100 * US && st_quantile(late, n, 0.5) <= 5 * MS;
+    tap(ok1,
+        "%s: linkem follows its engine: %zu frames, none early (min lateness %.3f ms), "
+        "lateness P50 %.3f P99 %.3f ms",
+        name, n, min_late / 1e6, st_quantile(late, n, 0.5) / 1e6, st_quantile(late, n, 0.99) / 1e6);
+    bool ok2 = want != NULL;
     const double qs[] = {0.1, 0.5, 0.9, 0.99};
     char msg[400] = "";
     size_t o = 0;
-    for (int i = 0; i < 4; i++) {
+    size_t c = (size_t)r.count;
+    for (int i = 0; i < 4 && want; i++) {
         double lo, hi;
-        st_qband(qs[i], n, Z, &lo, &hi);
-        int64_t got = st_quantile(d, n, qs[i]);
-        int64_t a = st_quantile(law, ln, lo) - 1000, b = st_quantile(law, ln, hi) + SLACK;
-        ok = ok && got >= a && got <= b;
+        st_qband(qs[i], c, Z, &lo, &hi);
+        int64_t got = st_quantile(intended, c, qs[i]);
+        /* +-1 us: tabledist rounds sigma * value / 8192 */
+        int64_t a = st_quantile(law, ln, lo) - 1000, b = st_quantile(law, ln, hi) + 1000;
+        ok2 = ok2 && got >= a && got <= b;
         o += (size_t)snprintf(msg + o, sizeof(msg) - o, " P%g=%.2f[%.2f,%.2f]", qs[i] * 100,
                               got / 1e6, a / 1e6, b / 1e6);
     }
-    double m = st_mean(d, n), lm = st_mean(law, ln), sd = st_sd(law, ln);
-    double e = Z * sd / sqrt((double)n);
-    ok = ok && m >= lm - e && m <= lm + e + SLACK;
-    tap(ok, "%s: %zu samples, mean %.2f ms (law %.2f),%s ms", name, n, m / 1e6, lm / 1e6, msg);
+    double m = st_mean(intended, c), lm = st_mean(law, ln), sd = st_sd(law, ln);
+    ok2 = ok2 && fabs(m - lm) <= Z * sd / sqrt((double)c) + 1000;
+    tap(ok2, "%s: delays follow the law: mean %.2f ms (law %.2f),%s ms", name, m / 1e6, lm / 1e6,
+        msg);
     free(law);
-    free(d);
+    free(late);
+    free(intended);
+    free(want);
     free_run(&r);
 }
 
@@ -528,6 +590,32 @@ static void t_gilbert(void)
     free_run(&r);
 }
 
+/*
+ * Frame spacing of a paced link, robust to scheduling: with the nominal spacing g, on-time
+ * frames satisfy recv_i - i*g = const and late ones lie above it. The on-time envelope is
+ * found as the minimum of recv_i - i*g in the first and in the last quarter; the spacing
+ * between those two frames is exact for a correct link, and a wrong rate shows as drift.
+ */
+static double paced_spacing(const struct run *r, double g)
+{
+    size_t n = r->nrx, q = n / 4, i1 = 0, i2 = n - 1;
+    if (n < 8)
+        return 0;
+    double m1 = 1e300, m2 = 1e300;
+    for (size_t i = 0; i < n; i++) {
+        double v = (double)(r->rx[i].recv - r->rx[0].recv) - (double)i * g;
+        if (i < q && v < m1) {
+            m1 = v;
+            i1 = i;
+        }
+        if (i >= n - q && v < m2) {
+            m2 = v;
+            i2 = i;
+        }
+    }
+    return (double)(r->rx[i2].recv - r->rx[i1].recv) / (double)(i2 - i1);
+}
+
 static void t_rate(void)
 {
     /* 20 Mbit/s: 1500-byte frames leave 600 us apart */
@@ -538,17 +626,7 @@ static void t_rate(void)
                     .size = 1500,
                     .drain = 1500 * MS};
     do_run(&r);
-    /* least-squares slope of arrival time over frame index: robust to a late first or last
-     * stamp on a busy machine, exact for a link that paces correctly */
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, n = (double)r.nrx;
-    for (size_t i = 0; i < r.nrx; i++) {
-        double x = (double)i, y = (double)(r.rx[i].recv - r.rx[0].recv);
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        sxy += x * y;
-    }
-    double slope = n > 1 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0;
+    double slope = paced_spacing(&r, 600e3);
     double mbit = slope > 0 ? 1500 * 8 / slope * 1e3 : 0;
     tap(r.nrx == 1500 && fabs(slope - 600e3) <= 0.005 * 600e3,
         "rate 20mbit: %zu frames of 1500 B, one every %.2f us (want 600 +- 0.5%%), %.3f Mbit/s",
@@ -577,17 +655,9 @@ static void t_trace(void)
                     .size = 1500,
                     .drain = 1200 * MS};
     do_run(&r);
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, n = (double)r.nrx;
-    for (size_t i = 0; i < r.nrx; i++) {
-        double x = (double)i, y = (double)(r.rx[i].recv - r.rx[0].recv);
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        sxy += x * y;
-    }
-    double slope = n > 1 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0;
-    tap(r.nrx == 1000 && fabs(slope - 1e6) <= 0.01 * 1e6,
-        "trace-driven rate: %zu frames, one per opportunity: every %.2f us (want 1000 +- 1%%)",
+    double slope = paced_spacing(&r, 1e6);
+    tap(r.nrx == 1000 && fabs(slope - 1e6) <= 0.005 * 1e6,
+        "trace-driven rate: %zu frames, one per opportunity: every %.2f us (want 1000 +- 0.5%%)",
         r.nrx, slope / 1e3);
     free_run(&r);
     unlink(tr);
@@ -695,9 +765,13 @@ static void t_seed(void)
 static struct run *ctl_run;
 static char ctl_log[4][4096];
 
+/* Phase boundaries wait 150 ms first, so the previous phase's frames (5 ms delay) are out of
+ * linkem before the next command: then each phase's outcome is exact. */
 static void ctl_during(struct run *r, int i)
 {
     /* frames 0-99 normal, 100-199 link down, 200-299 up again, 300-399 with 40 ms delay */
+    if (i == 100 || i == 200 || i == 300)
+        usleep(150000);
     if (i == 50)
         ctl_cmd(r->ctl, "stats", ctl_log[0], sizeof(ctl_log[0]));
     if (i == 100)
@@ -736,12 +810,8 @@ static void t_control(void)
     /* frames sent around a command may race it by one */
     /* down also flushes what was queued (the last ~5 ms of frames before it) */
     uint64_t dd = counter(&r, 0, "drop_down");
-    /* "down" also flushes what was queued, and a lagging linkem may still read a few frames
-     * of one phase after the next command: check conservation plus a clear majority */
-    tap(dd >= 90 && ph[1] <= 10 && ph[0] >= 50 && ph[2] >= 90 &&
-            dd + ph[0] + ph[1] + ph[2] + ph[3] == 400,
-        "control: down drops and flushes (%zu passed while down, drop_down=%llu), up restores "
-        "(%zu), every frame accounted for",
+    tap(ph[0] == 100 && ph[1] == 0 && dd == 100 && ph[2] == 100,
+        "control: down drops every frame (%zu passed, drop_down=%llu), up restores (%zu/100)",
         ph[1], (unsigned long long)dd, ph[2]);
     tap(!strcmp(ctl_log[3], "ok\n") && ph[3] == 100 && min4 >= 40 * MS,
         "control: set changes the delay live (min %.2f ms >= 40)", min4 / 1e6);
@@ -768,6 +838,7 @@ static void t_control(void)
 static void bad_cmds(struct run *r, int i)
 {
     if (i == 1) {
+        memset(ctl_log, 0, sizeof(ctl_log));
         ctl_cmd(r->ctl, "frobnicate", ctl_log[0], sizeof(ctl_log[0]));
         ctl_cmd(r->ctl, "set downlink delay 10", ctl_log[1], sizeof(ctl_log[1]));
         ctl_cmd(r->ctl, "down sideways", ctl_log[2], sizeof(ctl_log[2]));
@@ -782,7 +853,7 @@ static void t_control_errors(void)
     tap(!strncmp(ctl_log[0], "error: unknown command", 22) &&
             strstr(ctl_log[1], "error: delay: time needs a unit") &&
             !strncmp(ctl_log[2], "error: usage", 12) && r.nrx == 3,
-        "control: bad commands get an error and the link keeps working");
+        "control: bad commands get an error and the link keeps working (%zu/3 frames)", r.nrx);
     free_run(&r);
 }
 
