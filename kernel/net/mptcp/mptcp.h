@@ -159,6 +159,7 @@ struct mptcp_conn {
     uint8_t rmap[MPTCP_RCVBUF / 8]; /* one bit per buffered out-of-order byte */
     /* data-level send side */
     uint64_t snd_una, snd_nxt;
+    uint64_t snd_wnd_edge; /* peer's data-level right edge: DATA_ACK + window, never moves left */
     bool fin_queued, fin_acked;
     uint64_t fin_dsn_tx;
     bool send_infinite; /* answer an MP_FAIL with an infinite mapping (RFC 8684 3.7) */
@@ -231,6 +232,7 @@ struct mptcp_seg {
     uint32_t len;
     const struct mptcp_opt_set *opts;
     uint64_t now_us;
+    uint32_t wnd; /* TCP window field, already scaled (bytes) */
 };
 #define MPTCP_TCP_FIN 0x01
 #define MPTCP_TCP_SYN 0x02
@@ -288,6 +290,9 @@ uint32_t mptcp_rcv_wnd(const struct mptcp_conn *c);
  * still maps data not DATA_ACKed: TCP must not queue the bytes yet (retry after a DATA_ACK). */
 int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq, const void *data,
                     uint16_t len, uint64_t *dsn_out);
+/* How many new bytes the peer's data-level window still admits (RFC 8684 3.3.4): TCP sends no
+ * new data beyond it on any subflow. */
+uint32_t mptcp_tx_room(const struct mptcp_conn *c);
 /* The application closed its side: a DATA_FIN follows the data (RFC 8684 3.3.3). */
 void mptcp_tx_close(struct mptcp_conn *c);
 /* Starts announcing our other address (RFC 8684 3.4.1), retransmitted until echoed. */

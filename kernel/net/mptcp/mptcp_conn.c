@@ -82,7 +82,7 @@ int mptcp_accept_capable(struct mptcp_conn *c, struct mptcp_token_table *t,
     /* 3.1: checksums are used if either side sets A; we never require them ourselves. */
     c->csum = syn->opt[MPTCP_SUB_CAPABLE].u.mpc.flags & MPC_FLAG_A_CSUM;
     /* 3.3: our first DSN is IDSN + 1 (the SYN occupies the IDSN). */
-    c->snd_una = c->snd_nxt = c->local_idsn + 1;
+    c->snd_una = c->snd_nxt = c->snd_wnd_edge = c->local_idsn + 1;
     c->last_hole_filler = -1;
     if (mptcp_table_insert(t, c) != 0) {
         memset(c, 0, sizeof(*c));

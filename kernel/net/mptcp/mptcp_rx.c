@@ -277,7 +277,7 @@ static int established_count(const struct mptcp_conn *c)
 
 /* Control options that need no mapping: ADD_ADDR, RM_ADDR, MP_PRIO, MP_FAIL, DATA_ACK. */
 static void on_control(struct mptcp_conn *c, struct mptcp_subflow *sf,
-                       const struct mptcp_opt_set *o, struct mptcp_rx_result *res)
+                       const struct mptcp_opt_set *o, uint32_t wnd, struct mptcp_rx_result *res)
 {
     if (mptcp_has(o, MPTCP_SUB_ADD_ADDR)) {
         const struct mptcp_opt *a = &o->opt[MPTCP_SUB_ADD_ADDR];
@@ -338,6 +338,9 @@ static void on_control(struct mptcp_conn *c, struct mptcp_subflow *sf,
         if (c->fin_queued && c->snd_una > c->fin_dsn_tx)
             c->fin_acked = true;
     }
+    /* 3.3.4: every subflow's window is relative to the DATA_ACK; the edge only grows */
+    if (c->snd_una + wnd > c->snd_wnd_edge)
+        c->snd_wnd_edge = c->snd_una + wnd;
 }
 
 static void check_fin(struct mptcp_conn *c, struct mptcp_rx_result *res)
@@ -526,7 +529,7 @@ static bool rx_control(struct mptcp_conn *c, struct mptcp_subflow *sf, const str
         }
     }
     if (c->state != MPC_FALLBACK) /* 3.7: after fallback MPTCP options mean nothing */
-        on_control(c, sf, o, res);
+        on_control(c, sf, o, seg->wnd, res);
     return true;
 }
 

@@ -36,6 +36,14 @@ int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq
     return 0;
 }
 
+uint32_t mptcp_tx_room(const struct mptcp_conn *c)
+{
+    if (c->snd_wnd_edge <= c->snd_nxt)
+        return 0;
+    uint64_t r = c->snd_wnd_edge - c->snd_nxt;
+    return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+}
+
 void mptcp_tx_close(struct mptcp_conn *c)
 {
     if (c->fin_queued)

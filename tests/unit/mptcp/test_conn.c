@@ -433,8 +433,14 @@ static void send_side_dsn_data_ack_and_data_fin(void **s)
     o.u.dss.data_ack = (uint32_t)(first + 1000);
     h_set_one(&a, &o);
     struct mptcp_rx_result r;
-    h_seg(C, &C->sf[0], 1, NULL, 0, &a, 0, &r);
+    struct mptcp_seg w = {.seq = H_IRS + 1, .tcp_flags = MPTCP_TCP_ACK, .opts = &a, .wnd = 4000};
+    mptcp_rx_segment(C, &C->sf[0], &w, &r);
     assert_true(C->snd_una == first + 1000);
+    /* data-level window: DATA_ACK + 4000, of which 500 are sent already */
+    assert_int_equal(mptcp_tx_room(C), 3500);
+    w.wnd = 100; /* a smaller window never pulls the right edge back */
+    mptcp_rx_segment(C, &C->sf[0], &w, &r);
+    assert_int_equal(mptcp_tx_room(C), 3500);
     a.opt[MPTCP_SUB_DSS].u.dss.data_ack = (uint32_t)(first + 99999);
     h_seg(C, &C->sf[0], 1, NULL, 0, &a, 0, &r);
     assert_true(C->snd_una == first + 1000);
