@@ -95,8 +95,12 @@ gn_guest_start() {
   local t=0 limit=$((GN_BOOT_WAIT * 10))
   while [ $t -lt $limit ]; do
     if grep -qE "$GN_READY_RE" "$GN_STATE/com1.log" 2>/dev/null; then
-      grep -E "$GN_READY_RE" "$GN_STATE/com1.log" | head -n1 >&2
-      return 0
+      local line
+      line=$(grep -E "$GN_READY_RE" "$GN_STATE/com1.log" | head -n1)
+      echo "$line" >&2
+      # failed=<bits>: services that could not listen (kernel/services/services.c).
+      [[ "$line" == *" failed=0"* ]] && return 0
+      gn_log "a guest service failed to start"; tail -n 20 "$GN_STATE/com1.log" >&2; return 1
     fi
     if grep -qE "$GN_FAIL_RE" "$GN_STATE/com1.log" 2>/dev/null; then
       gn_log "guest failed to start; COM1 tail:"; tail -n 20 "$GN_STATE/com1.log" >&2; return 1
@@ -129,6 +133,9 @@ gn_down() {
     [ -f "$GN_STATE/$f" ] || continue
     pid=$(cat "$GN_STATE/$f")
     if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+      # guest.sh waits on `timeout qemu ...` in the foreground, and bash holds a TERM until that
+      # child ends: stop the child (timeout passes TERM on to QEMU) before guest.sh itself.
+      [ "$f" = guest-sh.pid ] && pkill -TERM -P "$pid" 2>/dev/null
       kill -TERM "$pid" 2>/dev/null
       for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -KILL "$pid" 2>/dev/null
