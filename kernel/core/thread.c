@@ -28,7 +28,7 @@ uint32_t thread_count(void)
 
 uint32_t thread_stack_top(const struct thread *t)
 {
-    return t->stack_pa + (1 + KSTACK_PAGES) * PAGE_SIZE;
+    return t->stack_pa + (1 + t->stack_pages) * PAGE_SIZE;
 }
 
 static void set_name(struct thread *t, const char *name)
@@ -52,6 +52,7 @@ void thread_init_idle(void)
     list_init(&t->wait_link);
     waitq_init(&t->joiners);
     t->stack_pa = (uint32_t)(uintptr_t)boot_stack_bottom - PAGE_SIZE; /* guard below it */
+    t->stack_pages = (uint32_t)(boot_stack_top - boot_stack_bottom) / PAGE_SIZE;
     ktimer_init(&t->boost_timer, NULL, NULL);
     t->last_run_ns = clock_ns();
     list_push_back(&all_threads, &t->all_link);
@@ -74,7 +75,7 @@ static void free_thread(struct thread *t)
     /* Map the guard page back before the pages return to the allocator. */
     if (vm_map(t->stack_pa, t->stack_pa, PTE_W) != 0)
         panic("thread: cannot remap guard page %08x", t->stack_pa);
-    pmm_free_contig(t->stack_pa, 1 + KSTACK_PAGES);
+    pmm_free_contig(t->stack_pa, 1 + t->stack_pages);
     kfree(t);
 }
 
@@ -102,12 +103,21 @@ void thread_reap(void)
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int prio)
 {
+    return thread_create_sized(name, fn, arg, prio, KSTACK_PAGES);
+}
+
+struct thread *thread_create_sized(const char *name, void (*fn)(void *), void *arg, int prio,
+                                   uint32_t stack_pages)
+{
     ASSERT(prio >= PRIO_MIN && prio <= PRIO_MAX, "thread priority out of range");
+    if (stack_pages == 0 || stack_pages > 256)
+        return NULL;
     thread_reap();
     struct thread *t = kzalloc(sizeof *t);
     if (t == NULL)
         return NULL;
-    t->stack_pa = pmm_alloc_contig(1 + KSTACK_PAGES, 1);
+    t->stack_pages = stack_pages;
+    t->stack_pa = pmm_alloc_contig(1 + stack_pages, 1);
     if (t->stack_pa == 0) {
         kfree(t);
         return NULL;

@@ -31,7 +31,8 @@ struct thread {
     bool wait_timed_out;
     void (*fn)(void *);
     void *arg;
-    uint32_t stack_pa; /* lowest page = guard page; KSTACK_PAGES usable pages above it */
+    uint32_t stack_pa; /* lowest page = guard page; stack_pages usable pages above it */
+    uint32_t stack_pages;
     uint64_t slice_start_ns;
     uint64_t run_ns;      /* CPU time, accumulated at each switch */
     uint64_t last_run_ns; /* when it last got the CPU */
@@ -59,6 +60,9 @@ struct thread {
 
 /* Creates a ready thread running fn(arg) at priority prio; NULL when out of memory. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int prio);
+/* The same with a stack of stack_pages pages (1..256) instead of KSTACK_PAGES. */
+struct thread *thread_create_sized(const char *name, void (*fn)(void *), void *arg, int prio,
+                                   uint32_t stack_pages);
 /* Ends the calling thread with a code that thread_join returns. */
 void thread_exit(int code) __attribute__((noreturn));
 /* Waits for t to end, frees it, returns its exit code (-1 if it died of a fault). */

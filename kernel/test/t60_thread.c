@@ -29,6 +29,12 @@ KTEST(thread, create_join_exit_code)
     KEXPECT(!vm_is_mapped(a->stack_pa)); /* its guard page */
     KEXPECT_EQ(thread_join(a), 42);
     KEXPECT_EQ(thread_join(b), 0);
+    struct thread *big = thread_create_sized("t-bigstack", exit_with, (void *)7, PRIO_DEFAULT, 16);
+    KEXPECT(big != NULL);
+    KEXPECT_EQ(thread_stack_top(big) - big->stack_pa, 17 * PAGE_SIZE);
+    KEXPECT(!vm_is_mapped(big->stack_pa));
+    KEXPECT_EQ(thread_join(big), 7);
+    KEXPECT(thread_create_sized("t-nostack", exit_with, NULL, PRIO_DEFAULT, 0) == NULL);
     KEXPECT_EQ(thread_count(), before);
 }
 
