@@ -52,7 +52,8 @@ void thread_init_idle(void)
     list_init(&t->wait_link);
     waitq_init(&t->joiners);
     t->stack_pa = (uint32_t)(uintptr_t)boot_stack_bottom - PAGE_SIZE; /* guard below it */
-    t->stack_pages = (uint32_t)(boot_stack_top - boot_stack_bottom) / PAGE_SIZE;
+    t->stack_pages =
+        ((uint32_t)(uintptr_t)boot_stack_top - (uint32_t)(uintptr_t)boot_stack_bottom) / PAGE_SIZE;
     ktimer_init(&t->boost_timer, NULL, NULL);
     t->last_run_ns = clock_ns();
     list_push_back(&all_threads, &t->all_link);
