@@ -591,6 +591,13 @@ void ns_tcp_input(struct ns_stack *st, uint32_t src, uint32_t dst, const uint8_t
         return;
     }
     struct tcp_pcb *pcb = lookup(st, &s);
+    if (pcb && pcb->state == TCPS_TIME_WAIT &&
+        (s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && SEQ_GT(s.seq, pcb->rcv_nxt)) {
+        /* RFC 1122 4.2.2.13 / RFC 6191: a new SYN above the old connection's sequence space may
+         * reopen the pair from TIME-WAIT (the client reused its port). */
+        tcp_drop(pcb, 0);
+        pcb = lookup(st, &s);
+    }
     if (!pcb) {
         st->stats.tcp_drop_no_socket++;
         reply_rst(st, &s);

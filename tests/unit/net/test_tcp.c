@@ -319,6 +319,29 @@ static void test_active_close_time_wait(void **state)
     assert_int_equal(st->n_pcbs, npcbs - 1);
 }
 
+static void test_time_wait_reuse_by_new_syn(void **state)
+{
+    (void)state;
+    struct ns_stack *st = h_stack();
+    struct h_peer p = new_peer(40012);
+    struct tcp_pcb *c = h_handshake(&p, lst, false);
+    ns_tcp_close(c);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    p.rcv_nxt = s.seq + 1;
+    h_peer_send(&p, F_ACK | F_FIN, NULL, 0, false); /* ACK of our FIN + theirs: TIME-WAIT */
+    /* An old duplicate SYN (below rcv_nxt) is ignored; a newer one opens a new connection. */
+    h_clear_out();
+    struct h_peer old = p;
+    old.snd_nxt = 500;
+    h_peer_send(&old, F_SYN, NULL, 0, false);
+    assert_int_equal(h_count_tcp(), 0);
+    struct h_peer again = {.port = 40012, .dport = 7, .snd_nxt = p.snd_nxt + 100000};
+    struct tcp_pcb *c2 = h_handshake(&again, lst, false);
+    assert_non_null(c2);
+    assert_int_equal(st->n_pcbs, 2); /* the listener and the new connection */
+}
+
 static void test_simultaneous_close(void **state)
 {
     (void)state;
@@ -423,6 +446,7 @@ int run_tcp_tests(void)
         cmocka_unit_test_setup_teardown(test_sack_recovery_repairs_holes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_passive_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_active_close_time_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_wait_reuse_by_new_syn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_simultaneous_close, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp", tests, NULL, NULL);
