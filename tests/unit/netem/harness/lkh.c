@@ -377,6 +377,16 @@ static void free_run(struct run *r)
     r->sent_at = NULL;
 }
 
+/* Writes a small test file; the harness cannot go on without it. */
+static void write_file(const char *p, const char *text)
+{
+    FILE *f = fopen(p, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+        perror(p);
+        exit(2);
+    }
+}
+
 /* ---- scenarios ---- */
 
 static void t_constant(void)
@@ -641,13 +651,9 @@ static void t_trace(void)
     char prof[100], tr[100];
     path(prof, sizeof(prof), "p.profile");
     path(tr, sizeof(tr), "t.trace");
-    FILE *f = fopen(tr, "w");
-    for (int i = 1; i <= 10; i++)
-        fprintf(f, "%d\n", i);
-    fclose(f);
-    f = fopen(prof, "w");
-    fputs("[downlink]\ntrace t.trace   # relative to the profile's directory\nlimit 5000\n", f);
-    fclose(f);
+    write_file(tr, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
+    write_file(prof,
+               "[downlink]\ntrace t.trace   # relative to the profile's directory\nlimit 5000\n");
     struct run r = {.args = {"--down", prof},
                     .dir = 0,
                     .count = 1000,
@@ -861,9 +867,7 @@ static void t_compose(void)
 {
     char prof[128];
     path(prof, sizeof(prof), "p.profile");
-    FILE *f = fopen(prof, "w");
-    fputs("[downlink]\ndelay 10ms\n[uplink]\ndelay 1ms\n", f);
-    fclose(f);
+    write_file(prof, "[downlink]\ndelay 10ms\n[uplink]\ndelay 1ms\n");
     struct run r = {.args = {"--profile", prof, "--extra-delay", "15ms", "--extra-loss", "50%"},
                     .dir = 0,
                     .count = 1000,
@@ -881,16 +885,14 @@ static void t_compose(void)
     free(d);
     free_run(&r);
     /* a bad profile is refused before anything starts, with file:line: reason */
-    f = fopen(prof, "w");
-    fputs("[downlink]\ndelay 10ms\nloss 5\n", f);
-    fclose(f);
+    write_file(prof, "[downlink]\ndelay 10ms\nloss 5\n");
     char errf[128], cmd[600];
     path(errf, sizeof(errf), "err.txt");
     snprintf(cmd, sizeof(cmd), "%s --host unix:%s/a,%s/b --guest unix:%s/c,%s/d --profile %s 2>%s",
              linkem_bin, tmpdir, tmpdir, tmpdir, tmpdir, prof, errf);
     int st = system(cmd);
     char msg[512] = "";
-    f = fopen(errf, "r");
+    FILE *f = fopen(errf, "r");
     if (f) {
         if (fgets(msg, sizeof(msg), f) == NULL)
             msg[0] = '\0';
