@@ -10,6 +10,7 @@
 #   GN_NIC_OPTS  extra virtio-net-pci options (default disable-modern=on: legacy only)
 #   GN_LIFETIME  seconds QEMU may run before guest.sh stops it (default 86400)
 
+# shellcheck shell=bash
 GN_ROOT=${GN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 GN_STATE=${GN_STATE:-$GN_ROOT/build/bed}
 GN_NS=${GN_NS:-nsbed-gn}
