@@ -159,6 +159,7 @@ void schedule(void)
     next->last_run_ns = now;
     arm_slice(next, now);
     next->switches_in++;
+    next->run_tsc = rdtsc();
     st.switches++;
     sched_current = next;
     ctx_switch(&prev->esp, next->esp);
@@ -189,6 +190,7 @@ void sched_wake(struct thread *t)
 {
     if (t->state != T_BLOCKED)
         return;
+    t->wake_tsc = rdtsc();
     t->state = T_READY;
     policy->enqueue(t, SCHED_WAKE);
     consider_preempt(t);

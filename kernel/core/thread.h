@@ -37,6 +37,10 @@ struct thread {
     uint64_t run_ns;      /* CPU time, accumulated at each switch */
     uint64_t last_run_ns; /* when it last got the CPU */
     uint32_t switches_in; /* times it was switched to */
+    /* Raw TSC of the last wake-up (blocked -> ready) and of the last time it got the CPU: the
+       "task wake-up" and "task run" stamps of the packet-to-process records (DESIGN.md §2). */
+    uint64_t wake_tsc;
+    uint64_t run_tsc;
     struct waitq joiners;
     int exit_code;
     bool detached;

@@ -198,6 +198,30 @@ KTEST(sched, sub_tick_quantum_uses_oneshot_timer)
     KEXPECT_EQ(count[2], 0);
 }
 
+static volatile uint64_t woken_saw_run_tsc;
+
+static void stamp_waiter(void *arg)
+{
+    (void)arg;
+    notify_wait(&note, 0);
+    woken_saw_run_tsc = thread_current()->run_tsc;
+}
+
+KTEST(sched, wake_and_run_timestamps)
+{
+    use("prio");
+    notification_init(&note);
+    struct thread *w = thread_create("stamps", stamp_waiter, NULL, PRIO_DEFAULT - 1);
+    thread_sleep_ns(500000); /* w now waits */
+    uint64_t before = rdtsc();
+    notify_signal(&note, 1);
+    uint64_t wake = w->wake_tsc;
+    thread_sleep_ns(500000); /* w runs */
+    KEXPECT(wake >= before);
+    KEXPECT(woken_saw_run_tsc >= wake); /* it ran after it was woken */
+    thread_join(w);
+}
+
 KTEST(sched, hints_reach_policy_interface)
 {
     struct sched_stats a, b;
