@@ -290,6 +290,20 @@ uint32_t mptcp_rcv_wnd(const struct mptcp_conn *c);
  * still maps data not DATA_ACKed: TCP must not queue the bytes yet (retry after a DATA_ACK). */
 int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq, const void *data,
                     uint16_t len, uint64_t *dsn_out);
+/* Data-level reinjection (RFC 8684 3.3.6): when a subflow fails, what it carried and the peer has
+ * not DATA_ACKed must go out again on another subflow, with the same DSNs. */
+struct mptcp_tx_range {
+    uint64_t dsn;
+    uint32_t len;
+};
+/* Lists (up to max) the DSN ranges mapped on sf that are not DATA_ACKed yet, oldest first. */
+size_t mptcp_tx_unacked(const struct mptcp_conn *c, const struct mptcp_subflow *sf,
+                        struct mptcp_tx_range *out, size_t max);
+/* Maps bytes TCP queued on sf at seq to DSNs assigned before (a reinjection): like
+ * mptcp_tx_assign, but snd_nxt does not move. Returns 0, or -1 when no mapping slot is free. */
+int mptcp_tx_assign_at(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq, uint64_t dsn,
+                       const void *data, uint16_t len);
+
 /* How many new bytes the peer's data-level window still admits (RFC 8684 3.3.4): TCP sends no
  * new data beyond it on any subflow. */
 uint32_t mptcp_tx_room(const struct mptcp_conn *c);

@@ -1,6 +1,20 @@
 /* mptcp_tx.c: what the server sends: DSN assignment, DSS/DATA_ACK, DATA_FIN, ADD_ADDR, resets. */
 #include "mptcp.h"
 
+/* A free send-mapping slot: unused, or wholly DATA_ACKed. */
+static struct mptcp_tx_map *tx_slot(struct mptcp_conn *c, struct mptcp_subflow *sf)
+{
+    for (int i = 0; i < MPTCP_TX_MAPS; i++) {
+        struct mptcp_tx_map *x = &sf->tx_map[i];
+        if (!x->used || x->dsn + x->len <= c->snd_una) {
+            sf->tx_last = (int8_t)i;
+            memset(x, 0, sizeof(*x));
+            return x;
+        }
+    }
+    return NULL;
+}
+
 int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq, const void *data,
                     uint16_t len, uint64_t *dsn_out)
 {
@@ -12,17 +26,9 @@ int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq
     /* 3.3.1: the data-level length is 16 bits; a mapping a peer has seen must never change */
     if (!m || !m->used || m->sent || m->dsn + m->len != c->snd_nxt || m->ssn + m->len != rel ||
         (uint32_t)m->len + len > UINT16_MAX) {
-        m = NULL;
-        for (int i = 0; i < MPTCP_TX_MAPS && !m; i++) {
-            struct mptcp_tx_map *x = &sf->tx_map[i];
-            if (!x->used || x->dsn + x->len <= c->snd_una) { /* free, or wholly DATA_ACKed */
-                m = x;
-                sf->tx_last = (int8_t)i;
-            }
-        }
+        m = tx_slot(c, sf);
         if (!m)
             return -1;
-        memset(m, 0, sizeof(*m));
         m->used = true;
         m->dsn = c->snd_nxt;
         m->ssn = rel;
@@ -34,6 +40,51 @@ int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq
     *dsn_out = c->snd_nxt;
     c->snd_nxt += len;
     return 0;
+}
+
+int mptcp_tx_assign_at(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq, uint64_t dsn,
+                       const void *data, uint16_t len)
+{
+    ASSERT(len > 0, "empty mapping");
+    ASSERT(dsn + len <= c->snd_nxt, "reinjection of DSNs never assigned");
+    ASSERT(!c->csum || data != NULL, "checksummed mapping needs its data");
+    struct mptcp_tx_map *m = tx_slot(c, sf);
+    if (!m)
+        return -1;
+    m->used = true;
+    m->dsn = dsn;
+    m->ssn = seq - sf->iss;
+    m->len = len;
+    mptcp_csum_init(&m->acc);
+    if (c->csum)
+        mptcp_csum_add(&m->acc, data, len);
+    return 0;
+}
+
+size_t mptcp_tx_unacked(const struct mptcp_conn *c, const struct mptcp_subflow *sf,
+                        struct mptcp_tx_range *out, size_t max)
+{
+    size_t n = 0;
+    for (int i = 0; i < MPTCP_TX_MAPS; i++) {
+        const struct mptcp_tx_map *m = &sf->tx_map[i];
+        if (!m->used || m->dsn + m->len <= c->snd_una)
+            continue;
+        uint64_t from = m->dsn > c->snd_una ? m->dsn : c->snd_una;
+        struct mptcp_tx_range r = {.dsn = from, .len = (uint32_t)(m->dsn + m->len - from)};
+        /* insertion by DSN keeps the list oldest first */
+        size_t k = n < max ? n : max;
+        while (k > 0 && out[k - 1].dsn > r.dsn) {
+            if (k < max)
+                out[k] = out[k - 1];
+            k--;
+        }
+        if (k < max) {
+            out[k] = r;
+            if (n < max)
+                n++;
+        }
+    }
+    return n;
 }
 
 uint32_t mptcp_tx_room(const struct mptcp_conn *c)

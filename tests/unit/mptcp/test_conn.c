@@ -522,6 +522,54 @@ static void send_mappings_grow_fill_and_free(void **s)
     assert_true(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_A_ACK);
 }
 
+static void reinjection_after_a_subflow_fails(void **s)
+{
+    (void)s;
+    assert_int_equal(h_establish(C, &table, H_KEY_B, false), 0);
+    struct mptcp_subflow *sf1 = h_join(C, &table, 4000);
+    assert_non_null(sf1);
+    uint64_t first = C->snd_nxt, dsn;
+    uint8_t b[40];
+    /* 3 mappings of 1000 bytes on subflow 0, each sent */
+    for (uint32_t k = 0; k < 3; k++) {
+        assert_int_equal(mptcp_tx_assign(C, &C->sf[0], H_ISS + 1 + 1000 * k, NULL, 1000, &dsn), 0);
+        struct mptcp_tx_seg t = {
+            .seq = H_ISS + 1 + 1000 * k, .len = 1000, .tcp_flags = MPTCP_TCP_ACK};
+        mptcp_tx_opts(C, &C->sf[0], &t, 0, b, 40);
+    }
+    /* the peer DATA_ACKs 1500 bytes, then subflow 0 dies */
+    struct mptcp_opt_set a;
+    memset(&a, 0, sizeof(a));
+    struct mptcp_opt o;
+    memset(&o, 0, sizeof(o));
+    o.subtype = MPTCP_SUB_DSS;
+    o.u.dss.flags = DSS_FLAG_A_ACK | DSS_FLAG_a_ACK8;
+    o.u.dss.data_ack = first + 1500;
+    h_set_one(&a, &o);
+    struct mptcp_rx_result r;
+    h_seg(C, sf1, 1, NULL, 0, &a, 0, &r);
+    mptcp_subflow_closed(C, &C->sf[0]);
+    struct mptcp_tx_range rg[4];
+    size_t n = mptcp_tx_unacked(C, &C->sf[0], rg, 4);
+    assert_int_equal(n, 2);
+    assert_true(rg[0].dsn == first + 1500);
+    assert_int_equal(rg[0].len, 500);
+    assert_true(rg[1].dsn == first + 2000);
+    assert_int_equal(rg[1].len, 1000);
+    assert_int_equal(mptcp_tx_unacked(C, &C->sf[0], rg, 1), 1); /* max respected, oldest kept */
+    assert_true(rg[0].dsn == first + 1500);
+    /* the same DSNs go out on subflow 1, at its own sequence numbers */
+    assert_int_equal(mptcp_tx_assign_at(C, sf1, 7001, first + 1500, NULL, 1500), 0);
+    struct mptcp_tx_seg t = {.seq = 7001, .len = 1500, .tcp_flags = MPTCP_TCP_ACK};
+    size_t len = mptcp_tx_opts(C, sf1, &t, 0, b, 28);
+    struct mptcp_opt_set got;
+    assert_int_equal(mptcp_opts_parse_tcp(b, len, &got), 0);
+    assert_true(got.opt[MPTCP_SUB_DSS].u.dss.dsn == first + 1500);
+    assert_int_equal(got.opt[MPTCP_SUB_DSS].u.dss.ssn, 1);
+    assert_int_equal(got.opt[MPTCP_SUB_DSS].u.dss.data_len, 1500);
+    assert_true(C->snd_nxt == first + 3000); /* nothing new was assigned */
+}
+
 static void mp_fail_answered_with_infinite_mapping(void **s)
 {
     (void)s;
@@ -613,6 +661,7 @@ int main(void)
         T(peer_add_addr_echoed_only_with_valid_hmac),
         T(send_side_dsn_data_ack_and_data_fin),
         T(send_mappings_grow_fill_and_free),
+        T(reinjection_after_a_subflow_fails),
         T(mp_fail_answered_with_infinite_mapping),
         T(rm_addr_and_mp_prio),
         T(token_table_64_connections_and_collision),
