@@ -9,11 +9,13 @@ BED_LINKEM=$BED_ROOT/build/linkem
 BED_SHAPE=$BED_ROOT/build/netsync-shape
 BED_BEDSTAT=$BED_ROOT/build/bedstat
 BED_ELF=$BED_ROOT/build/netsync.elf
+BED_TOPO_TOOL=$BED_ROOT/build/netsync-topo
 
 bed_defaults() {
   BED_MODE=run            # run | up | down | help | merge
   BED_TARGET=auto         # auto | guest | netns
-  BED_PROFILES="5g-sub6+wifi5-ac"
+  BED_TOPOLOGY=5g-wifi    # topologies/<name>.topo or a path (docs/topologies.md)
+  BED_PROFILES=""         # empty = the topology's own profiles (one sweep value)
   BED_DELAYS="0ms,10ms"
   BED_LOSSES="0%,1%"
   BED_SCHEDS="rr,prio"
@@ -49,8 +51,10 @@ usage: scripts/run-bed.sh [options]          (make bed BED_ARGS="...": the same 
   --target auto|guest|netns  peer: the NetSync guest in QEMU, or hostgen's Linux reference
                              responder in a namespace (baseline). auto = guest when the guest
                              build serves requests (has rpcd), else netns (default auto)
-  --profiles LIST            sweep values, each P0+P1 (one profile per link, names from
-                             netem/profiles/): default 5g-sub6+wifi5-ac
+  --topology NAME|FILE       links (addresses, NICs, profiles) and guest settings:
+                             topologies/NAME.topo (default 5g-wifi: 5G sub-6 + Wi-Fi 6)
+  --profiles LIST            sweep over link profiles instead of the topology's: each value
+                             P0+P1 (one per link; P = name, or DOWN:UP) from netem/profiles/
   --delay LIST               extra one-way delay per direction, added to each link (0ms,10ms)
   --loss LIST                extra random loss per direction, added to each link (0%,1%)
   --sched LIST               guest scheduler (rr,prio); the netns target runs Linux: "linux"
@@ -101,7 +105,7 @@ bed_parse_args() {
       --keep-going) BED_KEEP_GOING=1; shift; continue ;;
       --dry-run) BED_DRY_RUN=1; shift; continue ;;
       --quiet) BED_QUIET=1; shift; continue ;;
-      --target|--profiles|--delay|--loss|--sched|--seeds|--rate|--req-size|--resp-size|--duration|\
+      --target|--topology|--profiles|--delay|--loss|--sched|--seeds|--rate|--req-size|--resp-size|--duration|\
       --warmup|--conns|--jobs|--out|--run-id|--shaper|--accel|--emit-jobs|--only-point|--timeout|--merge|--guest-args) ;;
       *) bed_die "unknown option '$opt' (see --help)" ;;
     esac
@@ -110,6 +114,7 @@ bed_parse_args() {
     shift 2
     case "$opt" in
       --target) BED_TARGET=$v ;;
+      --topology) BED_TOPOLOGY=$v ;;
       --profiles) BED_PROFILES=$v ;;
       --delay) BED_DELAYS=$v ;;
       --loss) BED_LOSSES=$v ;;
@@ -158,15 +163,23 @@ bed_validate() {
   case "$BED_TARGET" in auto|guest|netns) ;; *) bed_die "--target must be auto, guest or netns, not '$BED_TARGET'" ;; esac
   case "$BED_SHAPER" in auto|netem|linkem) ;; *) bed_die "--shaper must be auto, netem or linkem, not '$BED_SHAPER'" ;; esac
   case "$BED_ACCEL" in auto|kvm|tcg) ;; *) bed_die "--accel must be auto, kvm or tcg, not '$BED_ACCEL'" ;; esac
-  bed_split "$BED_PROFILES" BED_PROFILE_LIST || bed_die "malformed --profiles list '$BED_PROFILES'"
+  bed_load_topology
+  if [ -z "$BED_PROFILES" ]; then
+    BED_PROFILE_LIST=("$BED_TOPO_PROFILES")
+  else
+    bed_split "$BED_PROFILES" BED_PROFILE_LIST || bed_die "malformed --profiles list '$BED_PROFILES'"
+  fi
   for p in "${BED_PROFILE_LIST[@]}"; do
-    [[ "$p" =~ ^[A-Za-z0-9_.-]+(\+[A-Za-z0-9_.-]+)?$ ]] ||
-      bed_die "malformed --profiles value '$p' (want P0+P1 or P0, names from netem/profiles/)"
-    IFS=+ read -r -a l <<<"$p"
+    [[ "$p" =~ ^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?(\+[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?){0,3}$ ]] ||
+      bed_die "malformed --profiles value '$p' (want P0+P1, P = name or DOWN:UP, names from netem/profiles/)"
+    IFS='+:' read -r -a l <<<"$p"
     for s in "${l[@]}"; do
-      [ -f "$BED_PROFILE_DIR/$s.profile" ] ||
+      [ -n "${BED_PROFILE_PATH[$s]:-}" ] || [ -f "$BED_PROFILE_DIR/$s.profile" ] ||
         bed_die "unknown profile '$s' (known: $(cd "$BED_PROFILE_DIR" && ls -- *.profile 2>/dev/null | sed 's/\.profile$//' | tr '\n' ' '))"
     done
+    IFS=+ read -r -a l <<<"$p"
+    [ "${#l[@]}" -eq "$BED_NLINKS" ] ||
+      bed_die "--profiles value '$p' names ${#l[@]} link(s); topology $BED_TOPO_NAME has $BED_NLINKS"
   done
   bed_split "$BED_DELAYS" BED_DELAY_LIST || bed_die "malformed --delay list '$BED_DELAYS'"
   for item in "${BED_DELAY_LIST[@]}"; do bed_is_time "$item" || bed_die "malformed --delay value '$item' (want e.g. 0ms, 500us, 20ms)"; done
@@ -205,6 +218,33 @@ bed_validate() {
   fi
   [ -n "$BED_JOBS" ] || { if [ "$BED_TARGET" = guest ]; then BED_JOBS=1; else BED_JOBS=2; fi; }
   [ -n "$BED_POINT_TIMEOUT" ] || BED_POINT_TIMEOUT=$(awk -v d="$BED_DURATION" 'BEGIN{printf "%d", d + 90.999}')
+}
+
+# Loads the topology through netsync-topo (which validates it and every profile it names) into
+# BED_LINK_* arrays; BED_TOPO_PROFILES is its profiles as a --profiles value.
+bed_load_topology() {
+  local f=$BED_TOPOLOGY out i d u
+  [[ "$f" == */* ]] || f=$BED_ROOT/topologies/$f.topo
+  [ -f "$f" ] || bed_die "unknown topology '$BED_TOPOLOGY' (known: $(cd "$BED_ROOT/topologies" 2>/dev/null && ls -- *.topo 2>/dev/null | sed 's/\.topo$//' | tr '\n' ' '))"
+  [ -x "$BED_TOPO_TOOL" ] || bed_die "build/netsync-topo missing (run: make)"
+  out=$("$BED_TOPO_TOOL" --profile-dir "$BED_PROFILE_DIR" "$f" 2>&1) || bed_die "bad topology: $(head -n1 <<<"$out")"
+  BED_TOPO_FILE=$(realpath -- "$f")
+  # netsync-topo prints only single-quoted values from a checked alphabet (docs/topologies.md).
+  eval "$out" || bed_die "bad topology output from netsync-topo"
+  BED_TOPO_NAME=$TOPO_NAME BED_NLINKS=$LINK_COUNT BED_GUEST_MEM=$GUEST_MEMORY_MIB BED_RPC_PORT=$GUEST_RPC_PORT
+  BED_LINK_NAME=() BED_LINK_HOST=() BED_LINK_PREFIX=() BED_LINK_GUEST=() BED_LINK_NIC=() BED_LINK_MAC=()
+  declare -gA BED_PROFILE_PATH=()
+  BED_TOPO_PROFILES=""
+  for ((i = 0; i < BED_NLINKS; i++)); do
+    eval "BED_LINK_NAME[$i]=\$LINK${i}_NAME BED_LINK_HOST[$i]=\$LINK${i}_HOST_ADDR BED_LINK_PREFIX[$i]=\$LINK${i}_PREFIX"
+    eval "BED_LINK_GUEST[$i]=\$LINK${i}_GUEST_ADDR BED_LINK_NIC[$i]=\$LINK${i}_NIC BED_LINK_MAC[$i]=\$LINK${i}_MAC"
+    eval "d=\$LINK${i}_DOWN_PROFILE u=\$LINK${i}_UP_PROFILE"
+    BED_PROFILE_PATH[$(basename "$d" .profile)]=$d
+    BED_PROFILE_PATH[$(basename "$u" .profile)]=$u
+    [ $i -gt 0 ] && BED_TOPO_PROFILES+="+"
+    BED_TOPO_PROFILES+=$(basename "$d" .profile)
+    [ "$d" = "$u" ] || BED_TOPO_PROFILES+=":$(basename "$u" .profile)"
+  done
 }
 
 # auto: the guest target only when the guest build can answer requests (it links rpcd).

@@ -40,7 +40,7 @@ bed_pick_accel() {
 }
 
 # Kernel words of a point beyond guestnet's addresses: the scheduler, and panics end QEMU.
-bed_guest_cmdline() { echo "sched=$PT_SCHED panic=exit${BED_GUEST_ARGS:+ $BED_GUEST_ARGS}"; }
+bed_guest_cmdline() { echo "sched=$PT_SCHED panic=exit rpcd_port=$BED_RPC_PORT${BED_GUEST_ARGS:+ $BED_GUEST_ARGS}"; }
 
 bed_com1_has() { grep -qE "$1" "$PT_STATE/com1.log" 2>/dev/null; }
 
@@ -50,13 +50,20 @@ bed_point_guest() {
   local i
   bed_ns_add "$PT_NS_C" || { PT_REASON="cannot create namespace $PT_NS_C"; return 1; }
   GN_NS=$PT_NS_C GN_STATE=$PT_STATE GN_ACCEL=$BED_ACCEL_USED GN_CMDLINE=$(bed_guest_cmdline)
-  GN_LIFETIME=$BED_POINT_TIMEOUT GN_BOOT_WAIT=60 GN_MEM=${BED_GUEST_MEM:-256}
+  GN_LIFETIME=$BED_POINT_TIMEOUT GN_BOOT_WAIT=60 GN_MEM=$BED_GUEST_MEM
   GN_NETDEV=()
+  # NIC n of the guest gets link i's addresses and MAC (guestnet passes ip0=/ip1= from these; an
+  # unused NIC keeps guestnet's defaults and a dgram socket without a peer).
+  local nic
   for ((i = 0; i < 2; i++)); do
-    # A single-link point still gives the guest two NICs; the second one's socket has no peer.
-    GN_NETDEV[$i]="dgram,id=gn$i,local.type=unix,local.path=$PT_STATE/q$i.sock,remote.type=unix,remote.path=$PT_STATE/lk$i.sock"
-    [ "$i" -lt "$PT_NLINKS" ] || continue
-    bed_linkem_start "$PT_NS_C" "$i" "unix:$PT_STATE/lk$i.sock,$PT_STATE/q$i.sock"
+    GN_NETDEV[$i]="dgram,id=gn$i,local.type=unix,local.path=$PT_STATE/q$i.sock,remote.type=unix,remote.path=$PT_STATE/nopeer$i.sock"
+  done
+  for ((i = 0; i < PT_NLINKS; i++)); do
+    nic=${BED_LINK_NIC[$i]}
+    [ "$nic" -le 1 ] || { PT_REASON="link $i uses guest NIC $nic; the guest has NICs 0 and 1"; return 1; }
+    GN_NETDEV[$nic]="dgram,id=gn$nic,local.type=unix,local.path=$PT_STATE/q$nic.sock,remote.type=unix,remote.path=$PT_STATE/lk$i.sock"
+    GN_HOST_IP[$nic]=${BED_LINK_HOST[$i]} GN_GUEST_IP[$nic]=${BED_LINK_GUEST[$i]} GN_MAC[$nic]=${BED_LINK_MAC[$i]}
+    bed_linkem_start "$PT_NS_C" "$i" "unix:$PT_STATE/lk$i.sock,$PT_STATE/q$nic.sock"
     bed_wait_for "linkem link $i" 100 test -S "$PT_STATE/lk$i.sock" || {
       PT_REASON="linkem for link $i did not start: $(head -c 200 "$PT_DIR/linkem$i.log")"; return 1; }
   done

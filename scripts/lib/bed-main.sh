@@ -25,11 +25,15 @@ bed_pick_shaper() {
 
 # Parameters as given, one key=value a line (the manifest's "parameters").
 bed_write_run_env() {
-  local f=$BED_RUNDIR/run.env
+  local f=$BED_RUNDIR/run.env i
   {
     echo "run_id=$BED_RUN_ID"; echo "command=scripts/run-bed.sh ${BED_ARGV[*]}"
     echo "target=$BED_TARGET"; echo "target_why=$BED_TARGET_WHY"
-    echo "profiles=$BED_PROFILES"; echo "delays=$BED_DELAYS"; echo "losses=$BED_LOSSES"
+    echo "topology=$BED_TOPO_NAME"; echo "topology_file=$BED_TOPO_FILE"
+    echo "topology_sha256=$(sha256sum "$BED_TOPO_FILE" | cut -c1-16)"
+    echo "links=$(for ((i = 0; i < BED_NLINKS; i++)); do printf '%s%s:%s/%s>%s(nic%s)' "$([ $i -gt 0 ] && echo ' ')" "${BED_LINK_NAME[$i]}" "${BED_LINK_HOST[$i]}" "${BED_LINK_PREFIX[$i]}" "${BED_LINK_GUEST[$i]}" "${BED_LINK_NIC[$i]}"; done)"
+    echo "link_hosts=$(IFS=,; echo "${BED_LINK_HOST[*]}")"; echo "rpc_port=$BED_RPC_PORT"; echo "guest_memory_mib=$BED_GUEST_MEM"
+    echo "profiles=$(IFS=,; echo "${BED_PROFILE_LIST[*]}")"; echo "profiles_from=$([ -n "$BED_PROFILES" ] && echo "--profiles" || echo topology)"; echo "delays=$BED_DELAYS"; echo "losses=$BED_LOSSES"
     echo "scheds=$(IFS=,; echo "${BED_SCHED_LIST[*]}")"; echo "seeds=$BED_SEEDS"
     echo "rate=$BED_RATE"; echo "req_size=$BED_REQ_SIZE"; echo "resp_size=$BED_RESP_SIZE"
     echo "duration_s=$BED_DURATION"; echo "warmup_s=$BED_WARMUP"; echo "conns=$BED_CONNS"

@@ -1,7 +1,8 @@
 # bed-point.sh: runs one sweep point in its own namespaces: shaped links, the peer, hostgen; always cleans up.
 # shellcheck shell=bash disable=SC2034,SC2153  # BED_*/PT_*/GN_* globals are shared by the sourced bed-*.sh files
-# Layout: link i (0-based) joins host end 10.(i+1).0.1/24 to peer end 10.(i+1).0.2/24 (the guest's
-# defaults, docs/guestnet.md), so hostgen's command is the same for both targets.
+# Layout: link i (0-based) joins the topology's host end BED_LINK_HOST[i] (tap h<i>) to its guest
+# address BED_LINK_GUEST[i], which the netns target's responder takes (tap g<i>), so hostgen's
+# command is the same for both targets.
 # State (pids, sockets) lives in $BED_STATE/<k>/, outputs in $BED_RUNDIR/points/<k>/.
 
 # Records a pid so the run's cleanup can find it even if this point's shell dies.
@@ -45,9 +46,9 @@ bed_link_up_in() { ip -n "$1" link show "$2" 2>/dev/null | grep -q '<[^>]*,UP'; 
 # Starts linkem for link i in namespace $1 with host end tap:h<i> and guest end $3 (tap:g<i>
 # or unix:...). Profile, extra delay/loss and a per-link seed come from the point.
 bed_linkem_start() {
-  local ns=$1 i=$2 guest_ep=$3 prof=${PT_PROFS[$2]}
+  local ns=$1 i=$2 guest_ep=$3
   ip netns exec "$ns" "$BED_LINKEM" --host "tap:h$i" --guest "$guest_ep" \
-    --profile "$BED_PROFILE_DIR/$prof.profile" --extra-delay "$PT_DELAY" --extra-loss "$PT_LOSS" \
+    --down "${PT_DOWN[$i]}" --up "${PT_UP[$i]}" --extra-delay "$PT_DELAY" --extra-loss "$PT_LOSS" \
     --seed $((PT_SEED * 16 + i)) --ctl "$PT_STATE/lk$i.ctl" --quiet \
     >"$PT_DIR/linkem$i.counters" 2>"$PT_DIR/linkem$i.log" &
   PT_LINKEM[$i]=$!
@@ -70,17 +71,16 @@ bed_netns_links_linkem() {
 # netns target, tc-netem shaper: each link is a bridge in a middle namespace, netem on the
 # egress of its port towards the server (downlink) and towards the client (uplink).
 bed_netns_links_netem() {
-  local i prof
+  local i
   bed_ns_add "$PT_NS_M" || { PT_REASON="cannot create namespace $PT_NS_M"; return 1; }
   for ((i = 0; i < PT_NLINKS; i++)); do
-    prof=$BED_PROFILE_DIR/${PT_PROFS[$i]}.profile
     ip -n "$PT_NS_M" link add "br$i" type bridge &&
       ip -n "$PT_NS_M" link add "mc$i" type veth peer name "h$i" netns "$PT_NS_C" &&
       ip -n "$PT_NS_M" link add "ms$i" type veth peer name "g$i" netns "$PT_NS_S" &&
       ip -n "$PT_NS_M" link set "mc$i" master "br$i" && ip -n "$PT_NS_M" link set "ms$i" master "br$i" &&
       ip -n "$PT_NS_M" link set "br$i" up && ip -n "$PT_NS_M" link set "mc$i" up &&
       ip -n "$PT_NS_M" link set "ms$i" up || { PT_REASON="cannot build bridge for link $i"; return 1; }
-    ip netns exec "$PT_NS_M" "$BED_SHAPE" --backend netem --profile "$prof" \
+    ip netns exec "$PT_NS_M" "$BED_SHAPE" --backend netem --down "${PT_DOWN[$i]}" --up "${PT_UP[$i]}" \
       --extra-delay "$PT_DELAY" --extra-loss "$PT_LOSS" --dev-down "ms$i" --dev-up "mc$i" \
       >"$PT_DIR/netem$i.log" 2>&1 || { PT_REASON="netsync-shape failed on link $i: $(tail -n1 "$PT_DIR/netem$i.log")"; return 1; }
   done
@@ -89,29 +89,32 @@ bed_netns_links_netem() {
 bed_addr_links() {
   local i
   for ((i = 0; i < PT_NLINKS; i++)); do
-    ip -n "$PT_NS_C" addr add "10.$((i + 1)).0.1/24" dev "h$i" && ip -n "$PT_NS_C" link set "h$i" up || {
+    ip -n "$PT_NS_C" addr add "${BED_LINK_HOST[$i]}/${BED_LINK_PREFIX[$i]}" dev "h$i" && ip -n "$PT_NS_C" link set "h$i" up || {
       PT_REASON="cannot address h$i"; return 1; }
     if [ -n "${PT_NS_S:-}" ]; then
-      ip -n "$PT_NS_S" addr add "10.$((i + 1)).0.2/24" dev "g$i" && ip -n "$PT_NS_S" link set "g$i" up || {
+      ip -n "$PT_NS_S" addr add "${BED_LINK_GUEST[$i]}/${BED_LINK_PREFIX[$i]}" dev "g$i" && ip -n "$PT_NS_S" link set "g$i" up || {
         PT_REASON="cannot address g$i"; return 1; }
     fi
   done
 }
 
 # MPTCP limits and endpoints through hostgen's mptcp_pm netlink code: the client accepts the
-# server's ADD_ADDR and opens one more subflow; the server signals its second address.
+# server's ADD_ADDR and opens one more subflow per link; the server signals its other addresses.
 bed_pm_setup() {
-  ip netns exec "$PT_NS_C" "$BED_HOSTGEN" pm limits 2 2 >>"$PT_DIR/pm.log" 2>&1 || { PT_REASON="hostgen pm limits failed (client)"; return 1; }
+  # One extra subflow and one accepted ADD_ADDR per further link; at least 2 (hostgen pm limits).
+  local lim=$((PT_NLINKS > 3 ? PT_NLINKS - 1 : 2))
+  ip netns exec "$PT_NS_C" "$BED_HOSTGEN" pm limits "$lim" "$lim" >>"$PT_DIR/pm.log" 2>&1 || { PT_REASON="hostgen pm limits failed (client)"; return 1; }
   [ -n "${PT_NS_S:-}" ] || return 0
-  ip netns exec "$PT_NS_S" "$BED_HOSTGEN" pm limits 2 2 >>"$PT_DIR/pm.log" 2>&1 || { PT_REASON="hostgen pm limits failed (server)"; return 1; }
-  if [ "$PT_NLINKS" -ge 2 ]; then
-    ip netns exec "$PT_NS_S" "$BED_HOSTGEN" pm add 10.2.0.2 id 2 signal >>"$PT_DIR/pm.log" 2>&1 || {
+  ip netns exec "$PT_NS_S" "$BED_HOSTGEN" pm limits "$lim" "$lim" >>"$PT_DIR/pm.log" 2>&1 || { PT_REASON="hostgen pm limits failed (server)"; return 1; }
+  local i
+  for ((i = 1; i < PT_NLINKS; i++)); do
+    ip netns exec "$PT_NS_S" "$BED_HOSTGEN" pm add "${BED_LINK_GUEST[$i]}" id $((i + 1)) signal >>"$PT_DIR/pm.log" 2>&1 || {
       PT_REASON="hostgen pm add failed (server)"; return 1; }
-  fi
+  done
 }
 
 bed_responder_start() {
-  ip netns exec "$PT_NS_S" "$BED_HOSTGEN" --serve --ready-file "$PT_STATE/ready" >"$PT_DIR/responder.log" 2>&1 &
+  ip netns exec "$PT_NS_S" "$BED_HOSTGEN" --serve --port "$BED_RPC_PORT" --ready-file "$PT_STATE/ready" >"$PT_DIR/responder.log" 2>&1 &
   PT_RESPONDER=$!
   bed_track "$PT_RESPONDER"
   bed_wait_for "the responder" 100 test -s "$PT_STATE/ready" || { PT_REASON="responder did not start: $(tail -n1 "$PT_DIR/responder.log")"; return 1; }
@@ -120,7 +123,7 @@ bed_responder_start() {
 # Runs hostgen in the client namespace (in the background, so signals reach our trap at once).
 bed_hostgen_run() {
   local left=$1
-  ip netns exec "$PT_NS_C" timeout --kill-after=5 "$left" "$BED_HOSTGEN" --server 10.1.0.2 \
+  ip netns exec "$PT_NS_C" timeout --kill-after=5 "$left" "$BED_HOSTGEN" --server "${BED_LINK_GUEST[0]}" --port "$BED_RPC_PORT" \
     --out "$PT_DIR/hostgen" --rate "$BED_RATE" --duration "$BED_DURATION" --warmup "$BED_WARMUP" \
     --conns "$BED_CONNS" --req-size "$BED_REQ_SIZE" --resp-size "$BED_RESP_SIZE" --seed "$PT_SEED" \
     --quiet >"$PT_DIR/hostgen.out" 2>"$PT_DIR/hostgen.log" &
@@ -182,7 +185,8 @@ bed_point_env() {
   {
     echo "point=$PT_K"; echo "target=$BED_TARGET"; echo "profiles=$PT_PROFILES"; echo "extra_delay=$PT_DELAY"
     echo "extra_loss=$PT_LOSS"; echo "sched=$PT_SCHED"; echo "seed=$PT_SEED"; echo "shaper=$BED_SHAPER_USED"
-    echo "accel=$BED_ACCEL_USED"; echo "netns=$PT_NS_C${PT_NS_S:+ $PT_NS_S}${PT_NS_M:+ $PT_NS_M}"
+    echo "accel=$BED_ACCEL_USED"; echo "topology=$BED_TOPO_NAME"
+    echo "link_hosts=$(IFS=,; echo "${BED_LINK_HOST[*]:0:$PT_NLINKS}")"; echo "netns=$PT_NS_C${PT_NS_S:+ $PT_NS_S}${PT_NS_M:+ $PT_NS_M}"
   } >"$tmp" && mv -f "$tmp" "$PT_DIR/point.env"
 }
 
@@ -194,7 +198,7 @@ bed_point_netns() {
   bed_addr_links && bed_pm_setup && bed_responder_start || return 1
   # One ping resolves ARP before the clock starts; not a gate: a 100%-loss point must reach
   # hostgen, whose connect failures are the recorded reason.
-  ip netns exec "$PT_NS_C" ping -c1 -W1 10.1.0.2 >/dev/null 2>&1
+  ip netns exec "$PT_NS_C" ping -c1 -W1 "${BED_LINK_GUEST[0]}" >/dev/null 2>&1
   PT_T_UP=$(date +%s.%N)
   bed_hostgen_run "$BED_POINT_TIMEOUT"
   PT_T_DONE=$(date +%s.%N)
@@ -206,6 +210,14 @@ bed_point_main() {
   IFS=$'\t' read -r PT_K PT_PROFILES PT_DELAY PT_LOSS PT_SCHED PT_SEED <<<"$1"
   IFS=+ read -r -a PT_PROFS <<<"$PT_PROFILES"
   PT_NLINKS=${#PT_PROFS[@]}
+  # Each link's profile files: NAME for both directions, or DOWN:UP.
+  local i dn up
+  PT_DOWN=() PT_UP=()
+  for ((i = 0; i < PT_NLINKS; i++)); do
+    dn=${PT_PROFS[$i]%%:*} up=${PT_PROFS[$i]#*:}
+    PT_DOWN[$i]=${BED_PROFILE_PATH[$dn]:-$BED_PROFILE_DIR/$dn.profile}
+    PT_UP[$i]=${BED_PROFILE_PATH[$up]:-$BED_PROFILE_DIR/$up.profile}
+  done
   PT_DIR=$BED_RUNDIR/points/$PT_K
   PT_STATE=$BED_STATE/$PT_K
   PT_NS_C="bed-$BED_RUN_ID-$PT_K-c" PT_NS_S="" PT_NS_M="" PT_REASON="" PT_HOSTGEN="" PT_HG_RC=0

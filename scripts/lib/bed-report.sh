@@ -104,9 +104,11 @@ bed_summary_row() {
   out="$(bed_env "$e" point),$st,$(bed_csvq "$reason")"
   for f in target profiles extra_delay extra_loss sched seed shaper accel; do out+=",$(bed_csvq "$(bed_env "$e" $f)")"; done
   # One jq call: rates and errors, fallback, subflows, bytes per link (host ends 10.<i+1>.0.1).
-  [ -s "$js" ] && hg=$(jq -r '
-      def link(a): [.paths[] | select(.local == a) | .bytes_acked + .bytes_received] | add // 0;
-      link("10.1.0.1") as $b0 | link("10.2.0.1") as $b1 | ($b0 + $b1) as $t |
+  local hosts
+  hosts=$(bed_env "$e" link_hosts)
+  [ -s "$js" ] && hg=$(jq -r --arg h0 "${hosts%%,*}" --arg h1 "$( [[ "$hosts" == *,* ]] && echo "${hosts#*,}" | cut -d, -f1)" '
+      def link(a): [.paths[] | select(a != "" and .local == a) | .bytes_acked + .bytes_received] | add // 0;
+      link($h0) as $b0 | link($h1) as $b1 | ($b0 + $b1) as $t |
       ([.target_rate, .achieved_rate, .completed_rate, .requests_total, .requests_measured, .errors.total,
         .errors.timeout, .errors.reset, .errors.mismatch, .errors.connect_failure] | map(tostring) | join(",")) + "|" +
       ([(if .errors.fallback > 0 then 1 else 0 end), .errors.fallback, .max_subflows, $b0, $b1] | map(tostring) | join(",")) + "," +

@@ -53,13 +53,16 @@ bed_check_netns_run() {
   check "P99 per point = nearest-rank over requests.csv = hostgen's own P99" [ "$mism" = 0 ]
   check "manifest.json complete (parameters, seeds, versions, git revision, kernel, shaper, accel, $np points)" jq -e --argjson np "$np" '
     .format == "netsync-bed-manifest-1" and (.parameters | has("profiles") and has("delays") and has("losses") and has("scheds")
-      and has("rate") and has("req_size") and has("resp_size") and has("duration_s") and has("shaper") and has("accel") and has("target"))
+      and has("topology") and has("topology_sha256") and has("links") and has("rate") and has("req_size") and has("resp_size") and has("duration_s") and has("shaper") and has("accel") and has("target"))
     and (.seeds | length > 0) and (.versions.git_revision | test("^[0-9a-f]{40}$")) and (.versions.host_kernel | length > 0)
     and (.versions.qemu | length > 0) and (.points | length == $np) and all(.points[]; .status == "ok" and (.seed | length > 0))' "$run/manifest.json"
-  check "telemetry.csv: rows for every point on both links" bash -c "
-    [ -s '$s' ] || exit 1
+  local hosts h0 h1
+  hosts=$(jq -r .parameters.link_hosts "$run/manifest.json" 2>/dev/null)
+  h0=${hosts%%,*} h1=${hosts#*,}
+  check "telemetry.csv: rows for every point on both links ($h0, $h1)" bash -c "
+    [ -s '$s' ] && [ -n '$h0' ] && [ '$h0' != '$h1' ] || exit 1
     for k in \$(tail -n +2 '$s' | cut -d, -f1); do
-      grep -q \"^\$k,.*,10.1.0.1:\" '$run/telemetry.csv' && grep -q \"^\$k,.*,10.2.0.1:\" '$run/telemetry.csv' || exit 1
+      grep -q \"^\$k,.*,$h0:\" '$run/telemetry.csv' && grep -q \"^\$k,.*,$h1:\" '$run/telemetry.csv' || exit 1
     done"
   check "plots: P99 vs delay and vs loss, a CDF per point (PNG and SVG, non-empty)" bash -c "
     for f in p99_vs_delay p99_vs_loss \$(tail -n +2 '$s' | cut -d, -f1 | sed 's/^/cdf-/'); do
