@@ -144,8 +144,10 @@ int ns_arp_output(struct ns_netif *nif, uint32_t nh, const uint8_t *pkt, size_t 
 {
     struct ns_stack *st = nif->st;
     struct ns_arp_entry *e = arp_find(st, nh);
-    if (e && e->state == ARP_RESOLVED)
+    if (e && e->state == ARP_RESOLVED) {
+        e->used_ns = ns_port_now_ns();
         return ns_eth_output(nif, e->mac, ETHERTYPE_IPV4, pkt, len);
+    }
     if (!e) {
         e = arp_slot(st);
         e->ip = nh;
@@ -178,8 +180,17 @@ void ns_arp_poll(struct ns_stack *st, uint64_t now)
         if (e->state == ARP_FREE || now < e->expires_ns)
             continue;
         if (e->state == ARP_RESOLVED) {
-            st->stats.arp_cache_expired++;
-            arp_clear(e);
+            uint64_t ttl = (uint64_t)st->cfg.arp_ttl_ms * 1000000u;
+            if (e->tries < ARP_MAX_TRIES && now - e->used_ns < ttl) {
+                /* In use: keep sending to the known address while asking again (as Linux's
+                 * STALE/PROBE states do), so a busy flow never stalls on re-resolution. */
+                e->tries++;
+                e->expires_ns = now + (uint64_t)ARP_RETRY_MS * 1000000u;
+                ns_arp_request(&st->nifs[e->nif], e->ip);
+            } else {
+                st->stats.arp_cache_expired++;
+                arp_clear(e);
+            }
         } else if (e->tries >= ARP_MAX_TRIES) {
             if (e->pending)
                 st->stats.arp_drop_unresolved++;

@@ -42,6 +42,7 @@ struct ns_arp_entry {
     uint8_t tries;
     int nif;
     uint64_t expires_ns; /* resolved: entry lifetime; pending: next request */
+    uint64_t used_ns;    /* last time a packet went out through this entry */
     uint16_t pending_len;
     uint8_t *pending; /* one queued IPv4 packet (without Ethernet header), port-allocated */
 };

@@ -127,6 +127,32 @@ static void test_arp_resolution_and_expiry(void **state)
     assert_true(st->stats.arp_cache_expired >= 1);
 }
 
+static void ping(uint32_t dst, size_t datalen, bool bad);
+
+/* An entry still in use at expiry is re-asked, not dropped; silence after that expires it. */
+static void test_arp_refresh_while_in_use(void **state)
+{
+    (void)state;
+    struct ns_stack *st = h_stack();
+    h_advance_ms(st->cfg.arp_ttl_ms - 10);
+    ping(H_STACK_IP, 8, false); /* the reply uses the entry */
+    h_clear_out();
+    h_advance_ms(20); /* past the lifetime: a request, not a drop */
+    assert_int_equal(h_n_out, 1);
+    assert_int_equal(h_out[0].data[14 + 7], 1);
+    assert_int_equal(st->stats.arp_cache_expired, 0);
+    h_clear_out();
+    ping(H_STACK_IP, 8, false); /* still answered straight to the known MAC */
+    assert_int_equal(h_n_out, 1);
+    assert_memory_equal(h_out[0].data, h_peer_mac, 6);
+    assert_int_equal(h_out[0].data[13], 0x00);
+    /* No answer to three requests and no further use: the entry goes. */
+    for (int i = 0; i < 4; i++)
+        h_advance_ms(1000);
+    h_advance_ms(st->cfg.arp_ttl_ms);
+    assert_int_equal(st->stats.arp_cache_expired, 1);
+}
+
 static void ping(uint32_t dst, size_t datalen, bool bad)
 {
     uint8_t m[128] = {8, 0, 0, 0, 0x12, 0x34, 0x00, 0x01};
@@ -327,6 +353,7 @@ int run_arp_ip_tests(void)
         cmocka_unit_test_setup_teardown(test_arp_ignores_others, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arp_malformed_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arp_resolution_and_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arp_refresh_while_in_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_icmp_echo_reply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_icmp_bad_checksum_and_type, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv4_checks, setup, teardown),
