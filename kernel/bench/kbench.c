@@ -185,6 +185,26 @@ static void bench_timer(void)
             lapic, n);
 }
 
+/* --- heap: kmalloc(64)+kfree with 1000 other small blocks live (first fit walks past them) */
+static void bench_heap(void)
+{
+    enum { LIVE = 1000 };
+    void **live = kmalloc(LIVE * sizeof *live);
+    ASSERT(live != NULL, "no memory for the heap benchmark");
+    for (int i = 0; i < LIVE; i++)
+        live[i] = kmalloc(48 + (uint32_t)(i % 5) * 16);
+    for (uint32_t i = 0; i < reps; i++) {
+        uint64_t t0 = rdtsc();
+        void *p = kmalloc(64);
+        kfree(p);
+        samples[i] = rdtsc() - t0;
+    }
+    report("heap_alloc_free", "kmalloc(64)+kfree with 1000 small blocks live", samples, reps);
+    for (int i = 0; i < LIVE; i++)
+        kfree(live[i]);
+    kfree(live);
+}
+
 /* Runs from the init thread when "bench" is on the command line. */
 bool kbench_enabled(void)
 {
@@ -198,6 +218,7 @@ void kbench_run(void)
     bench_switch();
     bench_ipc();
     bench_timer();
+    bench_heap();
     kfree(samples);
     qemu_exit(QEMU_EXIT_PASS);
 }
