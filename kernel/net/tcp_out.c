@@ -139,7 +139,7 @@ static uint32_t tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint3
     put16(seg + 16, ns_csum_fold(ns_csum_add(sum, seg, tot)));
     if (flags & TCP_ACK) {
         uint32_t edge = pcb->rcv_nxt + ((flags & TCP_SYN) ? field : field << pcb->rcv_wscale);
-        if (SEQ_GT(edge, pcb->rcv_adv) || pcb->rcv_adv == 0)
+        if (SEQ_GT(edge, pcb->rcv_adv))
             pcb->rcv_adv = edge;
         pcb->last_ack_sent = pcb->rcv_nxt;
         pcb->delack_at = 0;
