@@ -1,0 +1,111 @@
+/* p2p_rx.c: netd's side of the records and of Divsa: receive stamps per socket (interrupt entry
+ * of the frames' batch, readability) and the hints netd gives the scheduler about the reader. */
+#include "arch/io.h"
+#include "core/clock.h"
+#include "core/sched.h"
+#include "net/tcp.h"
+#include "services/p2p_records.h"
+
+/* The batch netd's bottom half is draining: which NIC, and its interrupt-entry time. */
+static int batch_nic = -1;
+static uint64_t batch_irq_ns;
+
+void p2p_rx_batch(int nic, uint64_t irq_tsc)
+{
+    batch_nic = nic;
+    batch_irq_ns = nic >= 0 ? clock_tsc_to_ns(irq_tsc) : 0;
+}
+
+void p2p_rx_reset(struct p2p_rxstate *s)
+{
+    memset(s, 0, sizeof(*s));
+    dp_init(&s->flow);
+}
+
+/* Tells the scheduler what the reader of this socket waits for (DESIGN.md §2 "divsa"). */
+static void hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readable, uint64_t now)
+{
+    if (s->owner == NULL || s->want == 0)
+        return;
+    struct sched_hint h;
+    memset(&h, 0, sizeof h);
+    h.subflow = s->subflow;
+    if (readable >= s->want) {
+        h.kind = SCHED_HINT_DATA_COMPLETE;
+        s->flags |= P2P_F_BOOSTED;
+        sched_hint(s->owner, &h);
+        return;
+    }
+    struct ns_tcp_info info;
+    ns_tcp_get_info(pcb, &info);
+    bool hole = info.ooo_bytes > 0;
+    if (hole && s->hole_since_ns == 0)
+        s->hole_since_ns = now;
+    if (!hole)
+        s->hole_since_ns = 0;
+    if (hole)
+        s->flags |= P2P_F_HOLE;
+    struct dp_input in = {
+        .now_ns = now,
+        .bytes_missing = s->want - readable,
+        .hole = hole,
+        .hole_since_ns = s->hole_since_ns,
+        .srtt_us = info.srtt_us,
+        .rttvar_us = info.rttvar_us,
+    };
+    uint64_t p = dp_predict(&s->flow, &in);
+    if (p == 0)
+        return;
+    s->pred_ns = p;
+    h.kind = SCHED_HINT_DATA_EXPECTED;
+    h.predicted_ns = p;
+    h.rtt_ns = (uint64_t)info.srtt_us * 1000u;
+    h.bytes_missing = s->want - readable;
+    sched_hint(s->owner, &h);
+}
+
+void p2p_rx_event(struct p2p_rxstate *s, struct tcp_pcb *pcb, unsigned events)
+{
+    if (!(events & NS_EV_IN) || pcb == NULL)
+        return;
+    uint64_t now = clock_ns();
+    uint64_t irq = batch_nic >= 0 && batch_irq_ns != 0 && batch_irq_ns <= now ? batch_irq_ns : now;
+    size_t rd = ns_tcp_readable(pcb);
+    uint32_t readable = rd > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)rd;
+    if (readable <= s->readable_seen && s->readable_seen != 0)
+        return; /* no new bytes (an end of stream or a repeated event) */
+    if (s->first_irq_ns == 0)
+        s->first_irq_ns = irq;
+    s->last_irq_ns = irq;
+    s->avail_ns = now;
+    if (batch_nic >= 0)
+        s->subflow = (uint32_t)batch_nic;
+    dp_observe(&s->flow, irq, readable - s->readable_seen, s->want > 0);
+    s->readable_seen = readable;
+    hint(s, pcb, readable, now);
+}
+
+void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, long rc,
+                 struct thread *caller, struct p2p_rxstamp *out)
+{
+    if (caller != NULL)
+        s->owner = caller;
+    if (out != NULL) {
+        out->first_irq_ns = s->first_irq_ns;
+        out->last_irq_ns = s->last_irq_ns;
+        out->avail_ns = s->avail_ns;
+        out->pred_ns = s->pred_ns;
+        out->subflow = s->subflow;
+        out->flags = s->flags;
+    }
+    /* The reader waits when it got less than it asked for: that is what hints are about. */
+    s->want = rc == NS_EAGAIN ? asked : (rc > 0 && (uint32_t)rc < asked ? asked - (uint32_t)rc : 0);
+    size_t left = ns_tcp_readable(pcb);
+    s->readable_seen = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
+    if (rc > 0) {
+        /* Bytes still unread start at the latest batch; none left: the next arrival starts. */
+        s->first_irq_ns = left > 0 ? s->last_irq_ns : 0;
+        s->flags = 0;
+        s->pred_ns = 0;
+    }
+}
