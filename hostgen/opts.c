@@ -180,7 +180,7 @@ bool opts_parse(int argc, char **argv, struct hg_opts *o, char *err, size_t errl
     o->timeout_ms = 1000;
     o->connect_timeout_ms = 3000;
     o->telemetry_ms = 100;
-    o->spin_us = 100; /* timer wake-up latency measured ~70 us on the CI VM */
+    o->spin_us = HG_SPIN_AUTO;
     o->events = true;
     o->progress = -1;
     o->listen.s_addr = htonl(INADDR_ANY);

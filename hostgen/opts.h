@@ -15,6 +15,8 @@ enum hg_mode { MODE_CLIENT, MODE_SERVE, MODE_PM };
 /* Largest run hostgen accepts: one 40-byte record per request stays under ~4 GB. */
 #define HG_MAX_REQUESTS 100000000ull
 #define HG_MAX_CONNS    4096u
+/* --spin-us not given: min(100 us, half the mean gap), see client.c. */
+#define HG_SPIN_AUTO UINT32_MAX
 
 struct hg_opts {
     enum hg_mode mode;
@@ -36,7 +38,7 @@ struct hg_opts {
     const char *out;
     bool events;
     bool busy_poll; /* spin instead of sleeping while responses are outstanding */
-    int progress; /* -1 auto (terminal), 0 off, 1 on */
+    int progress;   /* -1 auto (terminal), 0 off, 1 on */
     /* server */
     uint64_t corrupt_every; /* 0: never corrupt */
     const char *ready_file;
