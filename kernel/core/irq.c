@@ -15,6 +15,7 @@ static void top_half(struct trapframe *tf)
     int irq = (int)tf->vector - VEC_IRQ0;
     if (pic_spurious(irq))
         return;
+    uint64_t entry = rdtsc(); /* first thing after the spurious check: packet arrival stamps */
     counts[irq]++;
     /* Mask first: a level-triggered line stays asserted until the driver clears its device. */
     pic_mask(irq);
@@ -23,6 +24,7 @@ static void top_half(struct trapframe *tf)
         struct irq_binding *b = bound[irq][i];
         if (b != NULL) {
             b->pending = true;
+            b->entry_tsc = entry;
             notify_signal(b->n, b->bit);
         }
     }

@@ -12,6 +12,7 @@ struct irq_binding {
     struct notification *n;
     uint32_t bit;
     bool pending; /* signalled, not yet acknowledged by the driver */
+    uint64_t entry_tsc; /* TSC at the top half of the latest interrupt (p2p records) */
 };
 
 /*

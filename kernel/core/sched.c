@@ -31,7 +31,7 @@ static int set_sched(const char *v, size_t n)
     wanted[n] = '\0';
     return 0;
 }
-KPARAM(sched, set_sched, "scheduling policy: rr | prio (default prio)");
+KPARAM(sched, set_sched, "scheduling policy: rr | prio | divsa (default prio)");
 
 static int set_quantum(const char *v, size_t n)
 {

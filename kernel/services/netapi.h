@@ -4,6 +4,7 @@
 #define NETSYNC_NETAPI_H
 #include "lib/klib.h"
 #include "core/ipc.h"
+#include "net/tcp.h"
 
 /*
  * A service thread never touches the stack: it sends a request message to netd's endpoint
@@ -21,6 +22,7 @@ enum netapi_op {
     NETAPI_CLOSE,      /* handle -> 0 (FIN after queued data; RST if unread data remains) */
     NETAPI_ABORT,      /* handle -> 0 (RST now) */
     NETAPI_EVENTS,     /* notify -> up to NETAPI_MAX_EVENTS (handle, events) pairs, cleared */
+    NETAPI_INFO,       /* handle -> 0 and the connection's ns_tcp_info (RTT, cwnd, options...) */
 };
 
 /* Results (negative). Stack errors (NS_ERESET, NS_ETIMEOUT ...) pass through unchanged. */
@@ -38,11 +40,14 @@ enum netapi_op {
 #define NETAPI_MAX_HANDLES 512
 #define NETAPI_MAX_EVENTS  28
 
+struct p2p_rxstamp; /* services/p2p_records.h */
+
 struct netapi_req {
     int32_t handle;
     uint32_t port, backlog, len, bit;
     void *buf;
     struct notification *notify;
+    struct p2p_rxstamp *stamp; /* RECV: where netd writes the bytes' stamps (may be NULL) */
 };
 
 struct netapi_event {
@@ -53,7 +58,10 @@ struct netapi_event {
 struct netapi_resp {
     int32_t rc;
     uint32_t n_events;
-    struct netapi_event ev[NETAPI_MAX_EVENTS];
+    union {
+        struct netapi_event ev[NETAPI_MAX_EVENTS]; /* NETAPI_EVENTS */
+        struct ns_tcp_info info;                   /* NETAPI_INFO */
+    };
 };
 
 /* netd's request endpoint. */
@@ -63,9 +71,13 @@ extern struct endpoint netapi_ep;
 int net_listen(uint16_t port, int backlog, struct notification *n, uint32_t bit);
 int net_accept(int listener);
 long net_recv(int h, void *buf, size_t len);
+/* net_recv that also fills *st with the receive stamps of what it returned (p2p records). */
+long net_recv_stamped(int h, void *buf, size_t len, struct p2p_rxstamp *st);
 long net_send(int h, const void *buf, size_t len);
 int net_close(int h);
 int net_abort(int h);
+/* Connection facts (state, addresses, RTT, cwnd, negotiated options) for metrics and tests. */
+int net_info(int h, struct ns_tcp_info *info);
 /* Fills ev[] with pending events of sockets owned by n; returns how many. */
 int net_events(struct notification *n, struct netapi_event *ev, int max);
 

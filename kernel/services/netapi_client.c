@@ -38,6 +38,12 @@ long net_recv(int h, void *buf, size_t len)
     return call(NETAPI_RECV, &rq, NULL);
 }
 
+long net_recv_stamped(int h, void *buf, size_t len, struct p2p_rxstamp *st)
+{
+    struct netapi_req rq = {.handle = h, .buf = buf, .len = (uint32_t)len, .stamp = st};
+    return call(NETAPI_RECV, &rq, NULL);
+}
+
 long net_send(int h, const void *buf, size_t len)
 {
     struct netapi_req rq = {.handle = h, .buf = (void *)(uintptr_t)buf, .len = (uint32_t)len};
@@ -54,6 +60,16 @@ int net_abort(int h)
 {
     struct netapi_req rq = {.handle = h};
     return call(NETAPI_ABORT, &rq, NULL);
+}
+
+int net_info(int h, struct ns_tcp_info *info)
+{
+    struct netapi_req rq = {.handle = h};
+    struct netapi_resp rs;
+    int32_t rc = call(NETAPI_INFO, &rq, &rs);
+    if (rc == 0)
+        *info = rs.info;
+    return rc;
 }
 
 int net_events(struct notification *n, struct netapi_event *ev, int max)

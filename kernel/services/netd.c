@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/thread.h"
 #include "services/netapi.h"
+#include "services/p2p_records.h"
 #include "services/services.h"
 
 struct ns_stack netd_stack;
@@ -59,7 +60,11 @@ static void bottom_half(uint32_t bits)
         }
         /* Drained on every wake-up, not only on interrupts: cheap, and nothing waits on a
            lost edge. */
+        /* Frames of this drain carry the NIC's latest interrupt-entry stamp (p2p records);
+           a drain without an interrupt stamps now. */
+        p2p_rx_batch(i, (bits & NETD_BIT_NIC(i)) ? binds[i].entry_tsc : rdtsc());
         vnet_rx_drain(&nics[i], rx_frame, nifs[i]);
+        p2p_rx_batch(-1, 0);
         vnet_tx_reclaim(&nics[i]);
         if (bits & NETD_BIT_NIC(i))
             irq_ack(&binds[i]);

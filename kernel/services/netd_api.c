@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "net/tcp.h"
 #include "services/netd.h"
+#include "services/p2p_records.h"
 
 struct endpoint netapi_ep;
 
@@ -14,7 +15,10 @@ struct hslot {
     uint32_t ev;
     uint16_t gen; /* bumped on every reuse so a stale handle never reaches a new socket */
     bool used, listener;
+    struct p2p_rxstate rx; /* receive stamps and Divsa hints (p2p_rx.c) */
 };
+/* The thread whose call is being served (p2p_rx_recv learns who reads a socket). */
+static struct thread *api_caller;
 
 static struct hslot slots[NETAPI_MAX_HANDLES];
 
@@ -43,6 +47,7 @@ static int slot_new(void)
             slots[i].ev = 0;
             slots[i].pcb = NULL;
             slots[i].listener = false;
+            p2p_rx_reset(&slots[i].rx);
             return i;
         }
     }
@@ -57,6 +62,18 @@ static void slot_free(struct hslot *s)
     s->ev = 0;
 }
 
+void netd_api_foreach_conn(void (*fn)(int32_t h, const struct ns_tcp_info *info, void *arg),
+                           void *arg)
+{
+    for (int i = 0; i < NETAPI_MAX_HANDLES; i++) {
+        if (slots[i].used && !slots[i].listener) {
+            struct ns_tcp_info info;
+            ns_tcp_get_info(slots[i].pcb, &info);
+            fn(handle_of(i), &info, arg);
+        }
+    }
+}
+
 int netd_api_handles_used(void)
 {
     int n = 0;
@@ -69,9 +86,10 @@ int netd_api_handles_used(void)
 static void on_event(void *arg, struct tcp_pcb *pcb, unsigned ev)
 {
     struct hslot *s = &slots[(uintptr_t)arg];
-    (void)pcb;
     if (!s->used)
         return;
+    if (!s->listener)
+        p2p_rx_event(&s->rx, pcb, ev);
     s->ev |= ev;
     notify_signal(s->owner, s->bit);
 }
@@ -152,7 +170,11 @@ static int32_t dispatch(uint32_t op, const struct netapi_req *rq, struct netapi_
     case NETAPI_RECV:
         if (s->listener || (rq->buf == NULL && rq->len > 0))
             return NETAPI_EINVAL;
-        return clamp_len(ns_tcp_recv(s->pcb, rq->buf, rq->len));
+    {
+        long r = ns_tcp_recv(s->pcb, rq->buf, rq->len);
+        p2p_rx_recv(&s->rx, s->pcb, rq->len, r, api_caller, rq->stamp);
+        return clamp_len(r);
+    }
     case NETAPI_SEND:
         if (s->listener || (rq->buf == NULL && rq->len > 0))
             return NETAPI_EINVAL;
@@ -161,6 +183,9 @@ static int32_t dispatch(uint32_t op, const struct netapi_req *rq, struct netapi_
         ns_tcp_set_callback(s->pcb, NULL, NULL);
         ns_tcp_close(s->pcb);
         slot_free(s);
+        return 0;
+    case NETAPI_INFO:
+        ns_tcp_get_info(s->pcb, &rs->info);
         return 0;
     case NETAPI_ABORT:
         ns_tcp_set_callback(s->pcb, NULL, NULL);
@@ -191,6 +216,7 @@ void netd_api_thread(void *arg)
         } else {
             memcpy(&rq, m.data, sizeof(rq));
             mutex_lock(&netd_lock);
+            api_caller = rc.caller;
             rs.rc = dispatch(m.label, &rq, &rs);
             netd_after_op();
             mutex_unlock(&netd_lock);

@@ -1,9 +1,11 @@
 /* rpcd.c: the request server of docs/protocol.md, a service thread over netd's IPC API; the
  * protocol itself is rpcd_session.c. */
+#include "core/clock.h"
 #include "core/log.h"
 #include "mm/heap.h"
 #include "services/netapi.h"
 #include "services/netd.h"
+#include "services/p2p_records.h"
 #include "services/rpcd_session.h"
 #include "services/services.h"
 #include "services/svc_ready.h"
@@ -13,10 +15,72 @@
 #define RPCD_CHUNK     8192
 #define EV_BIT         1u
 
+/* One request's packet-to-process times (docs/records.md), filled as its bytes are read. */
+struct rtrack {
+    bool open, done;
+    uint64_t id, t_first, t_last, t_complete, t_wake, t_run, pred;
+    uint32_t subflow, flags;
+};
+
 struct rconn {
     int h;
+    uint32_t conn; /* a per-boot connection number for the records */
     struct rpcd_session s;
+    struct rtrack tr;
 };
+
+static uint32_t conn_seq;
+static uint64_t resumed_ns; /* when rpcd last came back from waiting for events */
+
+/* Handing the record to the ring happens after the reply: it is off the measured path. */
+static void emit(struct rconn *c)
+{
+    struct rtrack *tr = &c->tr;
+    struct p2p_rec r;
+    memset(&r, 0, sizeof r);
+    r.type = P2P_T_REQUEST;
+    r.flags = (uint16_t)tr->flags;
+    r.conn = c->conn;
+    r.id = tr->id;
+    r.subflow = tr->subflow;
+    r.t0 = tr->t_first;
+    r.d[P2P_D_LAST] = p2p_delta(r.t0, tr->t_last);
+    r.d[P2P_D_COMPLETE] = p2p_delta(r.t0, tr->t_complete);
+    r.d[P2P_D_WAKE] = p2p_delta(r.t0, tr->t_wake);
+    r.d[P2P_D_RUN] = p2p_delta(r.t0, tr->t_run);
+    r.d[P2P_D_REPLY] = p2p_delta(r.t0, clock_ns());
+    r.d[P2P_D_PRED] = (tr->flags & P2P_F_PREDICTED) ? p2p_delta(r.t0, tr->pred) : P2P_NONE;
+    if (p2p_records_on())
+        (void)p2p_push(&r);
+    tr->open = tr->done = false;
+}
+
+/* Stamps of the bytes just consumed: a request starts, or completes (rpcd holds all of it). */
+static void track(struct rconn *c, bool starting, const struct p2p_rxstamp *st)
+{
+    struct rtrack *tr = &c->tr;
+    if (starting && !tr->open) {
+        memset(tr, 0, sizeof(*tr));
+        tr->open = true;
+        tr->t_first = st->first_irq_ns != 0 ? st->first_irq_ns : st->last_irq_ns;
+    }
+    if (!tr->open || tr->done)
+        return;
+    tr->flags |= st->flags & (P2P_F_BOOSTED | P2P_F_HOLE);
+    if (st->pred_ns != 0) {
+        tr->pred = st->pred_ns;
+        tr->flags |= P2P_F_PREDICTED;
+    }
+    if (c->s.ph == RPCD_RESP_HDR || c->s.ph == RPCD_RESP_PAYLOAD) {
+        tr->done = true;
+        tr->id = c->s.req.id;
+        tr->t_last = st->last_irq_ns;
+        tr->t_complete = st->avail_ns;
+        tr->t_run = clock_ns();
+        tr->t_wake = resumed_ns > tr->t_complete ? resumed_ns : tr->t_complete;
+        tr->subflow = st->subflow;
+    }
+}
 
 static struct rconn *conns[RPCD_MAX_CONNS];
 static struct notification note;
@@ -66,6 +130,8 @@ static void service(struct rconn **slot)
                 break;
             }
             rpcd_session_advance(&c->s, (size_t)w);
+            if (c->tr.done && (c->s.ph == RPCD_HDR || c->s.ph == RPCD_CLOSING))
+                emit(c);
             continue;
         }
         if (c->s.ph == RPCD_CLOSING) {
@@ -80,7 +146,11 @@ static void service(struct rconn **slot)
         }
         size_t want = rpcd_session_want(&c->s);
         ASSERT(want > 0, "rpcd: a session with nothing to send must want input");
-        long r = net_recv(c->h, scratch, want < sizeof scratch ? want : sizeof scratch);
+        bool starting = c->s.ph == RPCD_HDR && c->s.in_got == 0;
+        struct p2p_rxstamp st;
+        memset(&st, 0, sizeof st);
+        long r =
+            net_recv_stamped(c->h, scratch, want < sizeof scratch ? want : sizeof scratch, &st);
         if (r == NETAPI_EAGAIN)
             break;
         if (r <= 0) {
@@ -91,6 +161,7 @@ static void service(struct rconn **slot)
         }
         size_t used = rpcd_session_input(&c->s, scratch, (size_t)r);
         ASSERT(used == (size_t)r || c->s.ph == RPCD_BROKEN, "rpcd: input beyond what was wanted");
+        track(c, starting, &st);
         if (totals.bad_requests != bad_before) {
             bad_before = totals.bad_requests;
             LOGW("rpcd: request %llu answered with status %u (%llu bad requests so far)",
@@ -115,6 +186,7 @@ static void accept_all(int l)
             continue;
         }
         c->h = h;
+        c->conn = ++conn_seq;
         rpcd_session_init(&c->s, &totals);
         conns[i] = c;
         svc_counters.rpcd_conns++;
@@ -135,6 +207,7 @@ void rpcd_thread(void *arg)
     struct netapi_event ev[NETAPI_MAX_EVENTS];
     for (;;) {
         notify_wait(&note, 0);
+        resumed_ns = clock_ns();
         int k;
         do {
             k = net_events(&note, ev, NETAPI_MAX_EVENTS);

@@ -1,7 +1,9 @@
 /* services.c: starts netd, its counters port, echo, rpcd and discard; then prints NETD UP. */
 #include "services/services.h"
 #include "core/log.h"
+#include "services/hog.h"
 #include "services/netd.h"
+#include "services/p2p_records.h"
 #include "services/svc_ready.h"
 
 static struct notification ready_note;
@@ -40,6 +42,11 @@ void services_start(void)
         start("discard", discard_thread, SVC_READY_DISCARD, &want);
     while ((got & want) != want)
         got |= notify_wait(&ready_note, 0);
+    /* Records drain and CPU load start once the services listen (docs/records.md, divsa.md). */
+    if (p2p_records_start() != 0)
+        LOGE("services: cannot start the p2p record drain");
+    if (hog_start() != 0)
+        LOGE("services: cannot start the hogs");
     char a0[16], a1[16] = "-";
     ns_format_ipv4(svc_cfg.ip[0], a0);
     if (netd_nic_count() > 1)
