@@ -27,13 +27,14 @@ void lk_print_counters(const struct lk_link *l, FILE *f)
         fprintf(f,
                 "%s rx_pkts=%llu rx_bytes=%llu tx_pkts=%llu tx_bytes=%llu drop_loss=%llu "
                 "drop_limit=%llu drop_down=%llu drop_nomem=%llu duplicated=%llu corrupted=%llu "
-                "reordered=%llu tx_err=%llu queued=%zu state=%s\n",
+                "reordered=%llu tx_err=%llu rx_err=%llu rx_trunc=%llu queued=%zu state=%s\n",
                 dname[d], (unsigned long long)c->rx_pkts, (unsigned long long)c->rx_bytes,
                 (unsigned long long)c->tx_pkts, (unsigned long long)c->tx_bytes,
                 (unsigned long long)c->drop_loss, (unsigned long long)c->drop_limit,
                 (unsigned long long)c->drop_down, (unsigned long long)c->drop_nomem,
                 (unsigned long long)c->duplicated, (unsigned long long)c->corrupted,
                 (unsigned long long)c->reordered, (unsigned long long)l->tx_err[d],
+                (unsigned long long)l->rx_err[d], (unsigned long long)l->rx_trunc[d],
                 shp_qlen(&l->sh[d]) + (l->pending[d] != NULL), l->sh[d].down ? "down" : "up");
     }
     fflush(f);

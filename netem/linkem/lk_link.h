@@ -17,7 +17,10 @@ struct lk_link {
     uint64_t tx_err[2];  /* frames the peer refused (absent, error); a full peer back-pressures */
     struct shp_pkt *pending[2]; /* a frame waiting for room at its peer (EAGAIN) */
     bool want_out[2];           /* EPOLLOUT armed on ep[i] */
-    uint64_t rx_trunc[2];
+    uint64_t rx_trunc[2];       /* frames above SHP_MAX_FRAME, refused */
+    uint64_t rx_err[2];         /* failed reads (other than EAGAIN) */
+    unsigned err_streak[2];
+    bool failed; /* stopped because of an error */
     struct pcap pcap;
     int ctl_fd; /* listening control socket, -1 if none */
     char ctl_path[108];
