@@ -100,9 +100,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint8_t ev = 0;
             (void)take(&r, &ev, 1);
             const uint8_t a[4] = {10, 0, 1, 2};
-            switch (ev % 6) {
+            switch (ev % 7) {
+            case 6: {
+                /* reinjection of what subflow 0 has not seen DATA_ACKed onto subflow 1 */
+                struct mptcp_tx_range rg[4];
+                size_t k = mptcp_tx_unacked(&conn, &conn.sf[0], rg, 4);
+                for (size_t j = 0; j < k; j++) {
+                    if (rg[j].dsn + rg[j].len > conn.snd_nxt || rg[j].len == 0)
+                        abort();
+                    uint16_t l = (uint16_t)(rg[j].len > 1000 ? 1000 : rg[j].len);
+                    (void)mptcp_tx_assign_at(&conn, &conn.sf[1], conn.sf[1].iss + 1, rg[j].dsn,
+                                             sink, l);
+                }
+                break;
+            }
             case 0:
-                mptcp_announce(&conn, (uint8_t)(1 + ev / 6 % 3), a, ev & 0x80 ? 5201 : 0, now);
+                mptcp_announce(&conn, (uint8_t)(1 + ev / 7 % 3), a, ev & 0x80 ? 5201 : 0, now);
                 break;
             case 1:
                 mptcp_tx_close(&conn);
@@ -120,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)mptcp_on_timer(&conn, now + ev * 100000ull);
                 break;
             case 4:
-                mptcp_sf_rtt_sample(&conn.sf[ev / 6 % 2], ev * 97u);
+                mptcp_sf_rtt_sample(&conn.sf[ev / 7 % 2], ev * 97u);
                 break;
             default:
                 mptcp_abort(&conn);
