@@ -211,12 +211,13 @@ KTEST(sched, wake_and_run_timestamps)
 {
     use("prio");
     notification_init(&note);
-    struct thread *w = thread_create("stamps", stamp_waiter, NULL, PRIO_DEFAULT - 1);
-    thread_sleep_ns(500000); /* w now waits */
+    /* Above our priority, w runs at creation until it blocks, and again as soon as it is
+       woken: no sleep-based guess about when it got there. */
+    struct thread *w = thread_create("stamps", stamp_waiter, NULL, PRIO_DEFAULT + 1);
+    KEXPECT_EQ(w->state, T_BLOCKED);
     uint64_t before = rdtsc();
     notify_signal(&note, 1);
     uint64_t wake = w->wake_tsc;
-    thread_sleep_ns(500000); /* w runs */
     KEXPECT(wake >= before);
     KEXPECT(woken_saw_run_tsc >= wake); /* it ran after it was woken */
     thread_join(w);
