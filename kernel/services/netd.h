@@ -30,6 +30,10 @@ void netd_after_op(void);
 void netd_api_thread(void *arg);
 /* Socket handles in use (services' listeners and connections), for leak checks. */
 int netd_api_handles_used(void);
+/* Calls fn for every connection a service holds (with netd_lock held). */
+struct ns_tcp_info;
+void netd_api_foreach_conn(void (*fn)(int32_t h, const struct ns_tcp_info *info, void *arg),
+                           void *arg);
 int netd_stats_start(uint16_t port);
 /* Writes every counter (per NIC, stack, services) as "name value" lines through out(). */
 void netd_stats_write(void (*out)(void *arg, const char *line), void *arg);

@@ -1,5 +1,5 @@
-/* netd_stats.c: netd's counters port: "stats" returns every counter, "shutdown" logs them and
- * exits. */
+/* netd_stats.c: netd's counters port: "stats" (every counter), "conns" (live connections),
+ * "shutdown". */
 #include "arch/qemu.h"
 #include "core/irq.h"
 #include "core/log.h"
@@ -20,7 +20,7 @@ static void line(void (*out)(void *, const char *), void *arg, const char *fmt, 
     __attribute__((format(printf, 3, 4)));
 static void line(void (*out)(void *, const char *), void *arg, const char *fmt, ...)
 {
-    char b[96];
+    char b[256]; /* the longest line is a "conn" line, about 200 bytes */
     va_list ap;
     va_start(ap, fmt);
     kvsnprintf(b, sizeof b, fmt, ap);
@@ -89,6 +89,25 @@ void netd_stats_write(void (*out)(void *arg, const char *line), void *arg)
 #undef SVC_LINE
 }
 
+struct conn_walk {
+    void (*out)(void *, const char *);
+    void *arg;
+};
+
+static void conn_line(int32_t h, const struct ns_tcp_info *i, void *arg)
+{
+    struct conn_walk *w = arg;
+    char l[16], r[16];
+    ns_format_ipv4(i->local_ip, l);
+    ns_format_ipv4(i->remote_ip, r);
+    line(w->out, w->arg,
+         "conn h=%d state=%s local=%s:%u remote=%s:%u mss=%u wscale=%u/%u ts=%d sack=%d "
+         "cwnd=%u ssthresh=%u srtt_us=%u rto_ms=%u snd_wnd=%u rcv_wnd=%u retrans=%llu",
+         (int)h, ns_tcp_state_name(i->state), l, i->local_port, r, i->remote_port, i->mss,
+         i->snd_wscale, i->rcv_wscale, i->ts_ok, i->sack_ok, i->cwnd, i->ssthresh, i->srtt_us,
+         i->rto_ms, i->snd_wnd, i->rcv_wnd, (unsigned long long)i->retransmits);
+}
+
 static void to_text(void *arg, const char *l)
 {
     (void)arg;
@@ -124,7 +143,12 @@ static void on_conn(void *arg, struct tcp_pcb *s, unsigned ev)
             qemu_exit(QEMU_EXIT_PASS);
         }
         text_len = 0;
-        netd_stats_write(to_text, NULL);
+        if (strncmp(cmd, "conns", 5) == 0) {
+            struct conn_walk w = {to_text, NULL};
+            netd_api_foreach_conn(conn_line, &w); /* "conns": one line per service connection */
+        } else {
+            netd_stats_write(to_text, NULL);
+        }
         long w = ns_tcp_send(s, text, text_len);
         if (w != (long)text_len)
             LOGW("netd: stats reply cut to %ld of %u bytes", w, (unsigned)text_len);
