@@ -515,6 +515,72 @@ static void test_active_open(void **state)
     ns_tcp_abort(c);
 }
 
+static int setup_small(void **state)
+{
+    (void)state;
+    return setup_buf(4096);
+}
+
+/* RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: the window closes as data waits, and reopening it
+ * after the application reads is announced without waiting for the peer's probe. */
+static void test_window_closes_and_reopens(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41010);
+    struct tcp_pcb *c = h_handshake(&p, lst, false);
+    uint8_t d[512];
+    memset(d, 'w', sizeof(d));
+    for (int i = 0; i < 8; i++)
+        h_peer_send(&p, F_ACK, d, sizeof(d), false);
+    struct h_seg s;
+    h_advance_ms(h_stack()->cfg.delack_ms);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.ack, p.snd_nxt);
+    assert_int_equal(s.wnd, 0);
+    /* Beyond a zero window: dropped, answered with an ACK. */
+    h_clear_out();
+    h_peer_send(&p, F_ACK, d, 10, false);
+    p.snd_nxt -= 10;
+    assert_int_equal(ns_tcp_readable(c), 4096);
+    assert_int_equal(h_count_tcp(), 1);
+    /* A small read keeps the window shut (receiver SWS avoidance)... */
+    h_clear_out();
+    uint8_t b[4096];
+    assert_int_equal(ns_tcp_recv(c, b, 100), 100);
+    assert_int_equal(h_count_tcp(), 0);
+    /* ...reading the rest announces the open window at once. */
+    assert_int_equal(ns_tcp_recv(c, b, sizeof(b)), 3996);
+    assert_int_equal(h_count_tcp(), 1);
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_int_equal(s.wnd, 4096);
+}
+
+/* Half close: after our FIN the peer may go on sending, and we go on reading. */
+static void test_half_close(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41011);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    assert_int_equal(ns_tcp_shutdown(c), 0);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    assert_true(s.flags & F_FIN);
+    assert_int_equal(ns_tcp_send(c, "late", 4), NS_EINVAL);
+    p.rcv_nxt = s.seq + 1;
+    h_peer_send(&p, F_ACK, "more data", 9, true);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_FIN_WAIT_2);
+    char b[16];
+    assert_int_equal(ns_tcp_recv(c, b, sizeof(b)), 9);
+    h_peer_send(&p, F_ACK | F_FIN, NULL, 0, true);
+    assert_int_equal(ns_tcp_recv(c, b, sizeof(b)), 0);
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_TIME_WAIT);
+    ns_tcp_close(c);
+}
+
 int run_tcp_more_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +596,8 @@ int run_tcp_more_tests(void)
         cmocka_unit_test_setup_teardown(test_extension_hooks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extension_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_active_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window_closes_and_reopens, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
 }
