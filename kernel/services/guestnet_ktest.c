@@ -116,6 +116,11 @@ KTEST(guestnet, netapi_over_ipc)
     KEXPECT_EQ(net_listen(0, 4, &n, 1), NETAPI_EINVAL);
     KEXPECT_EQ(net_listen(5556, 4, NULL, 1), NETAPI_EINVAL);
     KEXPECT_EQ(net_accept(l), NETAPI_EAGAIN);
+    struct ns_tcp_info inf;
+    KEXPECT_EQ(net_info(l, &inf), 0);
+    KEXPECT_EQ(inf.state, TCPS_LISTEN);
+    KEXPECT_EQ(inf.local_port, 5555);
+    KEXPECT_EQ(net_info(l + 1, &inf), NETAPI_EBADH);
     uint8_t b[4];
     KEXPECT_EQ(net_recv(l, b, sizeof b), NETAPI_EINVAL); /* a listener has no data */
     KEXPECT_EQ(net_recv(12345, b, sizeof b), NETAPI_EBADH);
