@@ -190,6 +190,37 @@ int nlq_apply(const struct prof_dir *d, const char *ifname, char *err, size_t er
     return -1;
 }
 
+int nlq_remove(const char *ifname, char *err, size_t errlen)
+{
+    unsigned idx = if_nametoindex(ifname);
+    if (idx == 0) {
+        snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
+        return -1;
+    }
+    /* RTM_DELQDISC for the root: the kernel puts the default qdisc back */
+    struct nl_msg *m = nlmsg_alloc_simple(RTM_DELQDISC, 0);
+    struct tcmsg tc = {.tcm_family = AF_UNSPEC, .tcm_ifindex = (int)idx, .tcm_parent = TC_H_ROOT};
+    struct nl_sock *s = nl_socket_alloc();
+    int rc = (m == NULL || s == NULL) ? -NLE_NOMEM : 0;
+    if (rc == 0 && nlmsg_append(m, &tc, sizeof(tc), NLMSG_ALIGNTO) < 0)
+        rc = -NLE_NOMEM;
+    if (rc == 0)
+        rc = nl_connect(s, NETLINK_ROUTE);
+    if (rc == 0)
+        rc = nl_send_auto(s, m);
+    if (rc >= 0)
+        rc = nl_wait_for_ack(s);
+    if (m)
+        nlmsg_free(m);
+    if (s)
+        nl_socket_free(s);
+    /* nothing to remove is not an error */
+    if (rc >= 0 || rc == -NLE_OBJ_NOTFOUND || rc == -NLE_INVAL)
+        return 0;
+    snprintf(err, errlen, "%s: removing the root qdisc failed: %s", ifname, nl_geterror(rc));
+    return -1;
+}
+
 int nlq_probe(char *why, size_t whylen)
 {
     int pipefd[2];

@@ -20,6 +20,8 @@ int nlq_build(const struct prof_dir *d, int ifindex, struct nl_msg **out, char *
 /* Sends it for interface ifname and waits for the kernel's answer; a kernel without
  * sch_netem is reported as such. 0 or -1 with err. */
 int nlq_apply(const struct prof_dir *d, const char *ifname, char *err, size_t errlen);
+/* Removes the root qdisc of ifname (back to the default); 0 or -1 with err. */
+int nlq_remove(const char *ifname, char *err, size_t errlen);
 /* Does this kernel have sch_netem? Tries in a throwaway network namespace (on its lo):
  * 1 = yes, 0 = no (why says what the kernel answered), -1 = could not tell. */
 int nlq_probe(char *why, size_t whylen);

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <unistd.h>
 
+#include "ifb.h"
 #include "nlnetem.h"
 #include "units.h"
 
@@ -20,6 +22,9 @@ static void usage(FILE *f)
         "         [--set-down CLAUSES] [--set-up CLAUSES]\n"
         "   netem : --dev-down IF --dev-up IF   (netem on the egress of each; see "
         "docs/profiles.md)\n"
+        "           or --tap TAP --ifb IFB   (downlink on TAP, uplink on IFB fed by TAP's "
+        "ingress)\n"
+        "           [--remove]               (undo: root qdiscs back to default, IFB deleted)\n"
         "   linkem: --host EP --guest EP [--seed N] [--ctl PATH] [--pcap FILE]  (execs "
         "linkem)\n"
         "  --probe prints BACKEND=netem|linkem and the reason, and exits\n");
@@ -27,8 +32,8 @@ static void usage(FILE *f)
 
 struct opts {
     const char *backend, *file[2], *set[2], *dev[2], *extra_delay, *extra_loss;
-    const char *host, *guest, *seed, *ctl, *pcap;
-    int probe, dry;
+    const char *host, *guest, *seed, *ctl, *pcap, *tap, *ifb;
+    int probe, dry, remove;
 };
 
 static int load(const struct opts *o, int d, struct prof_dir *out, char *err, size_t n)
@@ -124,6 +129,9 @@ int main(int argc, char **argv)
                                        {"ctl", required_argument, 0, 'c'},
                                        {"pcap", required_argument, 0, 'w'},
                                        {"help", no_argument, 0, 'h'},
+                                       {"tap", required_argument, 0, 't'},
+                                       {"ifb", required_argument, 0, 'f'},
+                                       {"remove", no_argument, 0, 'x'},
                                        {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -178,6 +186,15 @@ int main(int argc, char **argv)
             break;
         case 'w':
             o.pcap = optarg;
+            break;
+        case 't':
+            o.tap = optarg;
+            break;
+        case 'f':
+            o.ifb = optarg;
+            break;
+        case 'x':
+            o.remove = 1;
             break;
         case 'h':
             usage(stdout);
@@ -239,7 +256,35 @@ int main(int argc, char **argv)
         return exec_linkem(&o);
     }
     int rc = 0;
+    if ((o.tap != NULL) != (o.ifb != NULL)) {
+        fprintf(stderr, "netsync-shape: --tap and --ifb go together\n");
+        rc = 2;
+    } else if (o.tap != NULL) {
+        o.dev[0] = o.tap;
+        o.dev[1] = o.ifb;
+    }
+    if (rc == 0 && o.remove) {
+        for (int d = 0; d < 2; d++)
+            if (o.dev[d] != NULL && if_nametoindex(o.dev[d]) != 0 &&
+                nlq_remove(o.dev[d], err, sizeof(err)) != 0) {
+                fprintf(stderr, "netsync-shape: %s\n", err);
+                rc = 1;
+            }
+        if (o.tap != NULL && ifb_unwire(o.tap, o.ifb, err, sizeof(err)) != 0) {
+            fprintf(stderr, "netsync-shape: %s\n", err);
+            rc = 1;
+        }
+        prof_dir_free(&dir[0]);
+        prof_dir_free(&dir[1]);
+        return rc;
+    }
     for (int d = 0; d < 2 && rc == 0; d++) {
+        /* uplink through an ifb: wire it once the downlink proved the kernel takes netem */
+        if (d == 1 && o.tap != NULL && !o.dry && ifb_wire(o.tap, o.ifb, err, sizeof(err)) != 0) {
+            fprintf(stderr, "netsync-shape: uplink: %s\n", err);
+            rc = 1;
+            break;
+        }
         const char *name = d ? "uplink" : "downlink";
         if (o.dev[d] == NULL) {
             fprintf(stderr, "netsync-shape: netem needs --dev-%s IF\n", d ? "up" : "down");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 #include <netlink/route/qdisc/netem.h>
 #include <netlink/route/tc.h>
 
+#include "endpoint.h"
+#include "ifb.h"
 #include "nlnetem.h"
 #include "units.h"
 
@@ -222,13 +225,64 @@ static void test_probe_and_apply(void **st)
     assert_non_null(strstr(err, "interface nonexistent-if0"));
 }
 
+/* Uplink wiring for a tap: frames the guest side writes into the tap (its ingress) must pass
+ * the ifb's egress. Checked for real in a throwaway netns: the kernel has ifb, ingress, u32
+ * and mirred even where it lacks sch_netem. */
+static void test_ifb_wiring(void **st)
+{
+    (void)st;
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNET) != 0)
+            _exit(3);
+        struct endpoint ep;
+        char err[300];
+        if (ep_open("tap:nstap0", &ep, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            _exit(4);
+        }
+        if (ifb_wire("nstap0", "nsifb0", err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            _exit(5);
+        }
+        int64_t before = ifb_tx_packets("nsifb0");
+        /* a broadcast ARP request, as a guest would send */
+        static const uint8_t arp[42] = {
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0,    0x12, 0x34, 0x56, 0x08, 0x06,
+            0,    1,    0x08, 0,    6,    4,    0,    1,    0x52, 0x54, 0,    0x12, 0x34, 0x56,
+            10,   9,    9,    2,    0,    0,    0,    0,    0,    0,    10,   9,    9,    1};
+        for (int i = 0; i < 5; i++)
+            if (ep_send(&ep, arp, sizeof(arp)) != 0)
+                _exit(6);
+        usleep(100000);
+        int64_t after = ifb_tx_packets("nsifb0");
+        if (before < 0 || after - before < 5) {
+            fprintf(stderr, "ifb tx %lld -> %lld\n", (long long)before, (long long)after);
+            _exit(7);
+        }
+        if (ifb_unwire("nstap0", "nsifb0", err, sizeof(err)) != 0 ||
+            if_nametoindex("nsifb0") != 0) {
+            fprintf(stderr, "%s\n", err);
+            _exit(8);
+        }
+        if (ifb_wire("nosuchdev0", "nsifb1", err, sizeof(err)) != -1 ||
+            strstr(err, "interface nosuchdev0") == NULL)
+            _exit(9);
+        ep_close(&ep);
+        _exit(0);
+    }
+    int s;
+    waitpid(pid, &s, 0);
+    assert_true(WIFEXITED(s));
+    assert_int_equal(WEXITSTATUS(s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_build_readback),
-        cmocka_unit_test(test_rate_slot_loss_models),
-        cmocka_unit_test(test_trace_refused),
-        cmocka_unit_test(test_probe_and_apply),
+        cmocka_unit_test(test_build_readback), cmocka_unit_test(test_rate_slot_loss_models),
+        cmocka_unit_test(test_trace_refused),  cmocka_unit_test(test_probe_and_apply),
+        cmocka_unit_test(test_ifb_wiring),
     };
     return cmocka_run_group_tests_name("netem-netlink", tests, NULL, NULL);
 }
