@@ -76,8 +76,10 @@ $(NET_UNIT): $(NET_TEST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(TEST_CFLAGS) $^ -o $@ $(TEST_LDLIBS)
 
-$(B)/fuzz/net-frames: $(NET_FUZZ_OBJS) $(patsubst tests/fuzz/net/%.c,$(NET_B)/fuzz/main/%.o,$(NET_FUZZ_SRCS))
+NET_FUZZ_MAIN_OBJS := $(patsubst tests/fuzz/net/%.c,$(NET_B)/fuzz/main/%.o,$(NET_FUZZ_SRCS))
+$(B)/fuzz/net-frames: $(NET_FUZZ_OBJS) $(NET_FUZZ_MAIN_OBJS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
 
--include $(NET_HOST_OBJS:.o=.d) $(NET_TEST_OBJS:.o=.d) $(NET_FUZZ_OBJS:.o=.d) $(NET_K_OBJS:.o=.d)
+-include $(NET_HOST_OBJS:.o=.d) $(NET_TEST_OBJS:.o=.d) $(NET_FUZZ_OBJS:.o=.d) $(NET_K_OBJS:.o=.d) \
+         $(NET_FUZZ_MAIN_OBJS:.o=.d) $(NET_RR).d
