@@ -103,11 +103,14 @@ bed_guest_collect() {
 }
 
 # COM2 records -> points/<k>/guest.csv (id,p2p_ns,hol_ns,sched_delay_ns,subflow) once the guest's
-# record format and its decoder exist (build/com2dec, the instrumentation issue); until then the
+# record format and its decoder exist (build/com2dec or build/p2pdecode FILE > CSV, the
+# instrumentation issue); until then the
 # raw bytes stay in com2.log and guest_records is 0 in summary.csv.
 bed_guest_records() {
-  local dec=$BED_ROOT/build/com2dec
-  [ -x "$dec" ] && [ -s "$PT_STATE/com2.log" ] || return 0
+  local dec="" d
+  # The decoder's name is the instrumentation issue's choice: either is accepted.
+  for d in com2dec p2pdecode; do [ -x "$BED_ROOT/build/$d" ] && { dec=$BED_ROOT/build/$d; break; }; done
+  [ -n "$dec" ] && [ -s "$PT_STATE/com2.log" ] || return 0
   "$dec" "$PT_STATE/com2.log" >"$PT_DIR/guest.csv.tmp" 2>"$PT_DIR/com2dec.log" &&
     mv -f "$PT_DIR/guest.csv.tmp" "$PT_DIR/guest.csv" ||
     { PT_REASON="COM2 records did not decode: $(head -n1 "$PT_DIR/com2dec.log")"; return 1; }
