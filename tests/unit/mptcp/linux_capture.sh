@@ -43,7 +43,9 @@ ip -n "$s" mptcp endpoint add 10.77.1.2 dev "ms1-$$" id 1 signal
 
 ip netns exec "$s" tcpdump -q -U -i any -s 0 -w "$work/cap.pcap" tcp port 5999 2>"$work/tcpdump.log" &
 pids+=($!)
-sleep 1
+# tcpdump says "listening on" once its capture is open; a loaded machine may take a while
+for _ in $(seq 100); do grep -q "listening on" "$work/tcpdump.log" && break; sleep 0.1; done
+grep -q "listening on" "$work/tcpdump.log" || { echo "tcpdump did not start" >&2; exit 1; }
 
 cat >"$work/srv.py" <<'PY'
 import socket, sys
@@ -63,8 +65,16 @@ c.close()
 PY
 cat >"$work/cli.py" <<'PY'
 import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_MPTCP)
-s.connect(("10.77.0.2", 5999))
+for attempt in range(100):  # the server may still be starting on a loaded machine
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_MPTCP)
+    try:
+        s.connect(("10.77.0.2", 5999))
+        break
+    except ConnectionRefusedError:
+        s.close()
+        time.sleep(0.1)
+else:
+    raise SystemExit("server never listened")
 for i in range(400):  # 2 s trickle (ADD_ADDR, MP_JOIN), then a burst that needs both subflows
     s.sendall(bytes((i * 7 + k) & 0xff for k in range(3000)))
     if i < 40:
@@ -77,7 +87,7 @@ PY
 ip netns exec "$s" python3 "$work/srv.py" &
 srv=$!
 pids+=($srv)
-sleep 0.5
+for _ in $(seq 100); do ip netns exec "$s" ss -Hltn 'sport = :5999' | grep -q . && break; sleep 0.1; done
 timeout 30 ip netns exec "$c" python3 "$work/cli.py"
 wait "$srv"
 sleep 1

@@ -220,15 +220,21 @@ int main(int argc, char **argv)
     check(rt_bad == 0, "every Linux MPTCP option rebuilds byte-identical", d);
 
     /* 2. MP_CAPABLE handshake: keys, and what our server would have put in the SYN/ACK */
+    /* the first MP_CAPABLE SYN/ACK names the connection (an earlier SYN may have met a RST) */
     struct pkt *syn = NULL, *synack = NULL, *ack3 = NULL;
-    for (size_t i = 0; i < npk && !ack3; i++) {
+    for (size_t i = 0; i < npk && !synack; i++)
+        if (pk[i].flags == (F_SYN | F_ACK) && mptcp_has(&pk[i].set, MPTCP_SUB_CAPABLE)) {
+            synack = &pk[i];
+            for (size_t k = i; k-- > 0;)
+                if (pk[k].flags == F_SYN && reverse_flow(&pk[k], synack)) {
+                    syn = &pk[k];
+                    break;
+                }
+        }
+    for (size_t i = 0; synack && syn && i < npk && !ack3; i++) {
         struct pkt *p = &pk[i];
-        if (!syn && p->flags == F_SYN && mptcp_has(&p->set, MPTCP_SUB_CAPABLE))
-            syn = p;
-        else if (syn && !synack && p->flags == (F_SYN | F_ACK) && reverse_flow(p, syn))
-            synack = p;
-        else if (synack && same_flow(p, syn) && mptcp_has(&p->set, MPTCP_SUB_CAPABLE) &&
-                 p->set.opt[MPTCP_SUB_CAPABLE].u.mpc.nkeys == 2)
+        if (p > synack && same_flow(p, syn) && mptcp_has(&p->set, MPTCP_SUB_CAPABLE) &&
+            p->set.opt[MPTCP_SUB_CAPABLE].u.mpc.nkeys == 2)
             ack3 = p;
     }
     check(syn && synack && ack3, "MP_CAPABLE SYN, SYN/ACK and third ACK captured", "");
