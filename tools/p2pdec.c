@@ -45,6 +45,10 @@ static void on_rec(void *arg, const struct p2p_rec *r)
     col_diff(o, d[P2P_D_LAST], d[P2P_D_COMPLETE]); /* hol = completion - last byte */
     col_diff(o, d[P2P_D_COMPLETE], d[P2P_D_WAKE]); /* sched_delay = wake - completion */
     col_diff(o, d[P2P_D_COMPLETE], d[P2P_D_PRED]); /* prediction error: predicted - actual */
+    if (d[P2P_D_REPORT] == P2P_NONE)
+        fputs(",", o);
+    else
+        fprintf(o, ",%" PRIu32, d[P2P_D_REPORT]);
     fputc('\n', o);
 }
 
@@ -71,8 +75,10 @@ static void summary(FILE *s, const struct p2pdec *d)
                 "boost_cpu_ns=%" PRIu64 "\nboosts=%" PRIu32 "\nboosts_refused=%" PRIu32
                 "\nboost_expiries=%" PRIu32 "\nboost_window_max_ns=%" PRIu32
                 "\npolicy_hints=%" PRIu32 "\nboost_share_permille=%" PRIu32
-                "\nboosts_timed=%" PRIu32 "\nrecord_push_max_cycles=%" PRIu32 "\n",
-                p->id, p->conn, p->subflow, p->d[0], p->d[1], p->d[2], p->d[3], p->d[4], p->d[5]);
+                "\nboosts_timed=%" PRIu32 "\nrecord_push_max_cycles=%" PRIu32
+                "\ndrain_cpu_us=%" PRIu32 "\n",
+                p->id, p->conn, p->subflow, p->d[0], p->d[1], p->d[2], p->d[3], p->d[4], p->d[5],
+                p->d[6]);
     }
 }
 
@@ -107,7 +113,7 @@ int main(int argc, char **argv)
     struct p2pdec d;
     p2pdec_init(&d);
     puts("id,seq,conn,subflow,boosted,hole,first_ns,last_ns,complete_ns,wake_ns,run_ns,reply_ns,"
-         "pred_ns,p2p_ns,hol_ns,sched_delay_ns,pred_err_ns");
+         "pred_ns,p2p_ns,hol_ns,sched_delay_ns,pred_err_ns,report_ns");
     uint8_t buf[65536];
     size_t n;
     int rc = 0;

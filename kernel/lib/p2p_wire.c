@@ -57,14 +57,14 @@ void p2p_encode(const struct p2p_rec *r, uint8_t out[P2P_REC_LEN])
     put64(out + 28, r->t0);
     for (int i = 0; i < P2P_NDELTA; i++)
         put32(out + 36 + 4 * i, r->d[i]);
-    put32(out + 60, p2p_crc32(out, 60));
+    put32(out + P2P_CRC_OFF, p2p_crc32(out, P2P_CRC_OFF));
 }
 
 int p2p_decode(const uint8_t in[P2P_REC_LEN], struct p2p_rec *r)
 {
     if (get32(in) != P2P_MAGIC)
         return -1;
-    if (get32(in + 60) != p2p_crc32(in, 60))
+    if (get32(in + P2P_CRC_OFF) != p2p_crc32(in, P2P_CRC_OFF))
         return -3;
     if (in[4] != P2P_VERSION || in[5] < P2P_T_REQUEST || in[5] > P2P_T_POLICY)
         return -2;

@@ -6,26 +6,29 @@
 
 /*
  * Every record is P2P_REC_LEN bytes, little-endian, self-delimiting by its magic, checked by a
- * CRC-32 (IEEE 802.3 polynomial, reflected, as zlib's crc32) over bytes [0, 60). Layout
+ * CRC-32 (IEEE 802.3 polynomial, reflected, as zlib's crc32) over bytes [0, 64). Layout
  * (docs/records.md §2, version 1):
  *   0 u32 magic 'P','2','P','R'     4 u8 version (1)   5 u8 type (P2P_T_*)   6 u16 flags
  *   8 u32 seq (per boot, +1 per record written into the ring; gaps = lost on the wire)
  *  12 u32 conn      16 u64 id       24 u32 subflow
- *  28 u64 t0 (ns since boot)  36..59 six u32 deltas from t0 (P2P_NONE = not taken)
- *  60 u32 crc32
+ *  28 u64 t0 (ns since boot)  36..63 seven u32 slots d[0..6] (P2P_NONE = not taken)
+ *  64 u32 crc32
  */
-#define P2P_REC_LEN 64u
+#define P2P_REC_LEN 68u
+#define P2P_CRC_OFF 64u
 #define P2P_MAGIC   0x52503250u /* "P2PR" read little-endian */
 #define P2P_VERSION 1u
 #define P2P_NONE    0xFFFFFFFFu /* a delta that was not measured (or did not fit 32 bits) */
-#define P2P_NDELTA  6
+#define P2P_NDELTA  7
 
 /* Record types. */
 #define P2P_T_REQUEST 1u /* one rpcd request: t0 = first-segment arrival */
 #define P2P_T_LOSS    2u /* id = records dropped on ring overflow since boot (never silent) */
 #define P2P_T_HOG     3u /* conn = hog index, id = work units completed since boot, t0 = now */
-#define P2P_T_POLICY  4u /* id = boosted CPU ns; conn = boosts; subflow = refused; d[0] = expired  \
-                          */
+/* POLICY: id = boosted CPU ns; conn = boosts; subflow = refused; d[0] = boost expiries,
+   d[1] = most boosted ns in one window, d[2] = hints, d[3] = share bound (per mille),
+   d[4] = timed (predicted) boosts, d[5] = longest ring push (TSC cycles), d[6] = drain CPU us. */
+#define P2P_T_POLICY 4u
 
 /* Request flags. */
 #define P2P_F_BOOSTED   0x0001u /* the policy boosted the server for this request */
@@ -39,6 +42,9 @@
 #define P2P_D_RUN      3 /* the server ran holding the whole request */
 #define P2P_D_REPLY    4 /* the reply was handed to the stack */
 #define P2P_D_PRED     5 /* the policy's predicted completion (P2P_F_PREDICTED) */
+/* Not a delta: ns the record drain ran between completion and run, an upper bound on how much
+   the reporting itself delayed this request (docs/records.md §4). */
+#define P2P_D_REPORT 6
 
 struct p2p_rec {
     uint8_t version, type;

@@ -17,11 +17,12 @@ struct p2p_rxstamp {
     uint64_t pred_ns;      /* the prediction handed to the scheduler while they were awaited */
     uint32_t subflow;      /* NIC that delivered the latest bytes */
     uint32_t flags;        /* P2P_F_BOOSTED (a boost hint was given), P2P_F_HOLE */
+    uint64_t drain_ns;     /* p2p_drain_ns() when the latest bytes became readable */
 };
 
 /* netd's per-socket receive state (one per API handle). */
 struct p2p_rxstate {
-    uint64_t first_irq_ns, last_irq_ns, avail_ns, pred_ns, hole_since_ns;
+    uint64_t first_irq_ns, last_irq_ns, avail_ns, pred_ns, hole_since_ns, drain_ns;
     uint32_t subflow, flags;
     uint32_t want;          /* bytes the owner asked for and did not get (it waits for them) */
     uint32_t readable_seen; /* readable bytes at the last event */
@@ -44,6 +45,8 @@ bool p2p_push(struct p2p_rec *r);
 /* Starts the drain thread (records=0 on the command line turns recording off). */
 int p2p_records_start(void);
 bool p2p_records_on(void);
+/* CPU time the drain has spent writing records since boot (for the per-request report cost). */
+uint64_t p2p_drain_ns(void);
 
 struct p2p_counters {
     uint64_t pushed, dropped, written, push_max_cycles;

@@ -78,6 +78,7 @@ void p2p_rx_event(struct p2p_rxstate *s, struct tcp_pcb *pcb, unsigned events)
         s->first_irq_ns = irq;
     s->last_irq_ns = irq;
     s->avail_ns = now;
+    s->drain_ns = p2p_drain_ns();
     if (batch_nic >= 0)
         s->subflow = (uint32_t)batch_nic;
     dp_observe(&s->flow, irq, readable - s->readable_seen, s->want > 0);
@@ -97,6 +98,7 @@ void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, lon
         out->pred_ns = s->pred_ns;
         out->subflow = s->subflow;
         out->flags = s->flags;
+        out->drain_ns = s->drain_ns;
     }
     /* The reader waits when it got less than it asked for: that is what hints are about. */
     s->want = rc == NS_EAGAIN ? asked : (rc > 0 && (uint32_t)rc < asked ? asked - (uint32_t)rc : 0);

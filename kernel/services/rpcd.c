@@ -18,7 +18,7 @@
 /* One request's packet-to-process times (docs/records.md), filled as its bytes are read. */
 struct rtrack {
     bool open, done;
-    uint64_t id, t_first, t_last, t_complete, t_wake, t_run, pred;
+    uint64_t id, t_first, t_last, t_complete, t_wake, t_run, pred, report_ns;
     uint32_t subflow, flags;
 };
 
@@ -50,6 +50,7 @@ static void emit(struct rconn *c)
     r.d[P2P_D_RUN] = p2p_delta(r.t0, tr->t_run);
     r.d[P2P_D_REPLY] = p2p_delta(r.t0, clock_ns());
     r.d[P2P_D_PRED] = (tr->flags & P2P_F_PREDICTED) ? p2p_delta(r.t0, tr->pred) : P2P_NONE;
+    r.d[P2P_D_REPORT] = tr->report_ns < P2P_NONE ? (uint32_t)tr->report_ns : P2P_NONE - 1;
     if (p2p_records_on())
         (void)p2p_push(&r);
     tr->open = tr->done = false;
@@ -77,6 +78,8 @@ static void track(struct rconn *c, bool starting, const struct p2p_rxstamp *st)
         tr->t_last = st->last_irq_ns;
         tr->t_complete = st->avail_ns;
         tr->t_run = clock_ns();
+        uint64_t dn = p2p_drain_ns();
+        tr->report_ns = dn >= st->drain_ns ? dn - st->drain_ns : 0;
         tr->t_wake = resumed_ns > tr->t_complete ? resumed_ns : tr->t_complete;
         tr->subflow = st->subflow;
     }
