@@ -44,7 +44,7 @@ bed_merge_requests() {
   done
   [ -n "$hdr" ] || hdr="id,conn,intended_ns,actual_ns,done_ns,latency_ns,send_err_ns,req_bytes,resp_bytes,status,warmup,mismatched_bytes"
   {
-    echo "$BED_POINT_COLS,$hdr,p2p_ns,hol_ns,sched_delay_ns,guest_subflow"
+    echo "$BED_POINT_COLS,$hdr,p2p_ns,hol_ns,sched_delay_ns,guest_subflow,boosted,pred_err_ns,report_ns"
     for d in $(bed_point_dirs "$run"); do
       [ -s "$d/hostgen/requests.csv" ] || continue
       pre=$(bed_point_prefix "$d/point.env")
@@ -52,8 +52,9 @@ bed_merge_requests() {
         BEGIN { if ((getline line < g) > 0) { n = split(line, h, ",");
                   for (i = 1; i <= n; i++) col[h[i]] = i
                   while ((getline line < g) > 0) { split(line, f, ",");
-                    gv[f[col["id"]]] = f[col["p2p_ns"]] "," f[col["hol_ns"]] "," f[col["sched_delay_ns"]] "," f[col["subflow"]] } } }
-        NR > 1 { print pre "," $0 "," (($1 in gv) ? gv[$1] : ",,,") }' "$d/hostgen/requests.csv"
+                    gv[f[col["id"]]] = f[col["p2p_ns"]] "," f[col["hol_ns"]] "," f[col["sched_delay_ns"]] "," f[col["subflow"]] \
+                      "," f[col["boosted"]] "," f[col["pred_err_ns"]] "," f[col["report_ns"]] } } }
+        NR > 1 { print pre "," $0 "," (($1 in gv) ? gv[$1] : ",,,,,,") }' "$d/hostgen/requests.csv"
     done
   } >"$out.tmp" && bed_commit "$out"
 }
@@ -93,7 +94,7 @@ bed_pcts() {
 bed_summary_header() {
   local s h=""
   for s in e2e p2p hol; do h+=",${s}_n,${s}_p50_ns,${s}_p90_ns,${s}_p99_ns,${s}_p99_ci_lo_ns,${s}_p99_ci_hi_ns,${s}_p999_ns"; done
-  echo "point,status,reason,target,profiles,extra_delay,extra_loss,sched,seed,shaper,accel,target_rate,achieved_rate,completed_rate,requests,measured,errors,timeouts,resets,mismatches,connect_failures${h},fallback,fallback_conns,max_subflows,link0_bytes,link1_bytes,link0_share,link1_share,guest_records,bringup_s,teardown_s"
+  echo "point,status,reason,target,profiles,extra_delay,extra_loss,sched,seed,shaper,accel,target_rate,achieved_rate,completed_rate,requests,measured,errors,timeouts,resets,mismatches,connect_failures${h},fallback,fallback_conns,max_subflows,link0_bytes,link1_bytes,link0_share,link1_share,guest_records,bringup_s,teardown_s,hog_units_per_s,boost_cpu_ns,boosts_refused,records_missing,records_overflow"
 }
 
 bed_summary_row() {
@@ -124,6 +125,11 @@ bed_summary_row() {
   local nrec=0
   [ -s "$d/guest.csv" ] && { mapfile -t _l <"$d/guest.csv"; nrec=$((${#_l[@]} - 1)); }
   out+=",$nrec,$(bed_env "$e" bringup_s),$(bed_env "$e" teardown_s)"
+  # The guest's own totals (com2dec's key=value summary, docs/records.md): hog work, Divsa's boosts.
+  local g=$d/com2dec.log k
+  for k in hog_units_per_s boost_cpu_ns boosts_refused seq_missing ring_overflow; do
+    out+=",$([ -s "$g" ] && bed_env "$g" "$k")"
+  done
   rm -f "$d/.joined.csv"
   echo "$out"
 }
