@@ -52,6 +52,7 @@ struct client {
     int64_t timer_at;
     uint64_t cap;         /* allocated records */
     uint64_t outstanding; /* queued or sent, not finished */
+    uint64_t finished_ok, finished_bad;
     uint64_t next_id;
     int64_t next_intended;
     bool gen_done;
@@ -131,6 +132,10 @@ static void finish(struct client *cl, uint64_t id, enum req_status st, int64_t n
         q->done = now;
     ASSERT(cl->outstanding > 0, "outstanding count matches the queues");
     cl->outstanding--;
+    if (st == RS_OK)
+        cl->finished_ok++;
+    else
+        cl->finished_bad++;
     if (st == RS_OK && !q->warmup)
         progress_sample(&cl->prog, q->done - q->intended);
 }
@@ -710,7 +715,8 @@ static void run_loop(struct client *cl)
             if (next_tele < now)
                 next_tele = now + tele_every;
         }
-        progress_tick(&cl->prog, now, cl->next_id, cl->outstanding);
+        progress_tick(&cl->prog, now, cl->next_id, cl->outstanding, cl->finished_ok,
+                      cl->finished_bad);
         /* Sleep on the timerfd until just before the next send, then spin to it. */
         int64_t wake = next_tele < drain_deadline ? next_tele : drain_deadline;
         int64_t pt = progress_next(&cl->prog);

@@ -37,7 +37,8 @@ int64_t progress_next(const struct progress *p)
     return p->on ? p->next : INT64_MAX;
 }
 
-void progress_tick(struct progress *p, int64_t now, uint64_t sent, uint64_t outstanding)
+void progress_tick(struct progress *p, int64_t now, uint64_t sent, uint64_t outstanding,
+                   uint64_t completed, uint64_t errors)
 {
     if (!p->on || now < p->next)
         return;
@@ -47,9 +48,10 @@ void progress_tick(struct progress *p, int64_t now, uint64_t sent, uint64_t outs
     if (p->nwin > 0)
         p99 = (double)stats_select(p->win, p->nwin, (p->nwin * 99 + 99) / 100 - 1) / 1e3;
     fprintf(stderr,
-            "\r[hostgen] %6.1fs sent %llu  %.0f/s (target %.0f)  outstanding %llu  "
-            "p99(1s) %.1f us   ",
+            "\r[hostgen] %6.1fs sent %llu  %.0f/s (target %.0f)  done %llu  errors %llu  "
+            "outstanding %llu  p99(1s) %.1f us   ",
             (double)(now - p->start) / 1e9, (unsigned long long)sent, rate, p->target,
+            (unsigned long long)completed, (unsigned long long)errors,
             (unsigned long long)outstanding, p99);
     p->last_sent = sent;
     p->nwin = 0;

@@ -19,7 +19,8 @@ struct progress {
 void progress_init(struct progress *p, int mode, int64_t start, double target_rate);
 void progress_sample(struct progress *p, int64_t latency_ns);
 /* Prints a line when a second has passed since the last one. */
-void progress_tick(struct progress *p, int64_t now, uint64_t sent, uint64_t outstanding);
+void progress_tick(struct progress *p, int64_t now, uint64_t sent, uint64_t outstanding,
+                   uint64_t completed, uint64_t errors);
 /* When the next line is due (INT64_MAX when off). */
 int64_t progress_next(const struct progress *p);
 void progress_done(struct progress *p);
