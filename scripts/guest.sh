@@ -61,6 +61,8 @@ if [ -n "$s2" ]; then args+=(-serial "file:$s2"); else args+=(-serial null); fi
 if [ "$iso" = 1 ]; then
   # GRUB reads the command line from grub.cfg: a non-default line needs its own image.
   if [ -n "$cmdline" ]; then
+    # The line lands in grub.cfg (GRUB's own script syntax): allow only plain key=value text.
+    [[ "$cmdline" =~ ^[A-Za-z0-9_=.,:/+\ -]*$ ]] || die "--iso --cmdline may hold only letters, digits, spaces and _=.,:/+- (got '$cmdline')"
     command -v grub-mkrescue >/dev/null || die "grub-mkrescue not installed (run: make deps)"
     mkdir -p "$tmpdir/iso/boot/grub"
     cp "$elf" "$tmpdir/iso/boot/netsync.elf"
