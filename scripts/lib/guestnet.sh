@@ -8,6 +8,7 @@
 #   GN_MEM      guest MiB (default 256)   GN_ACCEL auto|tcg|kvm (default auto)
 #   GN_BOOT_WAIT seconds to wait for the "NETD UP" line (default 180)
 #   GN_NIC_OPTS  extra virtio-net-pci options (default disable-modern=on: legacy only)
+#   GN_NETDEV    array: GN_NETDEV[i] replaces NIC i's "-netdev tap,..." (id must be gn<i>)
 #   GN_LIFETIME  seconds QEMU may run before guest.sh stops it (default 86400)
 
 # shellcheck shell=bash
@@ -150,10 +151,15 @@ gn_down() {
   echo "guestnet: bed $GN_NS is down" >&2
 }
 
-# Prints the guest's counters ("name value" lines) fetched over NIC index $1 (default 0).
+# Prints the guest's counters ("name value" lines) fetched over NIC index $1 (default: NIC0,
+# else NIC1); $2 is the command (stats, or conns for one line per live connection).
 gn_stats() {
-  local ip=${GN_GUEST_IP[${1:-0}]}
-  gn_exec timeout 20 bash -c "exec 3<>/dev/tcp/$ip/$GN_STATS_PORT && echo stats >&3 && cat <&3"
+  local i cmd=${2:-stats}
+  for i in ${1:-0 1}; do
+    gn_exec timeout 20 bash -c "exec 3<>/dev/tcp/${GN_GUEST_IP[$i]}/$GN_STATS_PORT && echo $cmd >&3 && cat <&3" \
+      2>/dev/null && return 0
+  done
+  return 1
 }
 
 # One counter's value from gn_stats output on stdin: gn_stats | gn_stat nic0.rx_frames
@@ -161,8 +167,11 @@ gn_stat() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "" }'
 
 # Asks the guest to log its counters on COM1 and exit; waits for QEMU to end.
 gn_shutdown() {
-  gn_exec timeout 10 bash -c "exec 3<>/dev/tcp/${GN_GUEST_IP[0]}/$GN_STATS_PORT && echo shutdown >&3" 2>/dev/null
   local pid i
+  for i in 0 1; do
+    gn_exec timeout 10 bash -c "exec 3<>/dev/tcp/${GN_GUEST_IP[$i]}/$GN_STATS_PORT && echo shutdown >&3" \
+      2>/dev/null && break
+  done
   pid=$(cat "$GN_STATE/qemu.pid" 2>/dev/null) || return 0
   for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   return 1
