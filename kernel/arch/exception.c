@@ -12,6 +12,7 @@
 volatile uint32_t exceptions_expected_taken;
 volatile uint32_t exception_last_vector;
 volatile uint32_t exception_last_cr2;
+volatile uint32_t exception_last_err;
 bool exception_exit_qemu;
 
 /* Names from Intel SDM Vol. 3 §6.15, Table 6-1 (vectors 22-31 reserved except 21, 28-30). */
@@ -119,6 +120,7 @@ void exception_handle(struct trapframe *tf)
     ksym_backtrace(tf->ebp, 12);
     exception_last_vector = tf->vector;
     exception_last_cr2 = cr2;
+    exception_last_err = tf->err;
     if (expected) {
         exceptions_expected_taken++;
         kprintf("  killing thread '%s' (it expected this fault)\n", t->name);

@@ -11,6 +11,7 @@ const char *exception_name(uint32_t vector);
 extern volatile uint32_t exceptions_expected_taken;
 extern volatile uint32_t exception_last_vector;
 extern volatile uint32_t exception_last_cr2;
+extern volatile uint32_t exception_last_err;
 /* True in self-test mode: unexpected faults exit QEMU with QEMU_EXIT_FAULT instead of halting. */
 extern bool exception_exit_qemu;
 

@@ -104,6 +104,35 @@ KTEST(ipc, call_reply_256_bytes)
     thread_join(srv);
 }
 
+static struct endpoint fifo_ep;
+
+static void send_label(void *arg)
+{
+    static struct ipc_msg m[3];
+    uint32_t i = (uint32_t)(uintptr_t)arg;
+    m[i].label = i;
+    m[i].len = 0;
+    ipc_send(&fifo_ep, &m[i]);
+}
+
+KTEST(ipc, queued_senders_are_served_in_order)
+{
+    endpoint_init(&fifo_ep, "fifo");
+    struct thread *s[3];
+    /* Above our priority, each runs at creation until it blocks in ipc_send: queued 0, 1, 2. */
+    for (uint32_t i = 0; i < 3; i++)
+        s[i] = thread_create("sender", send_label, (void *)(uintptr_t)i, PRIO_DEFAULT + 1);
+    for (uint32_t i = 0; i < 3; i++) {
+        static struct ipc_msg got_m;
+        struct ipc_reply_cap rc;
+        KEXPECT_EQ(ipc_recv(&fifo_ep, &got_m, &rc), IPC_OK);
+        KEXPECT_EQ(got_m.label, i);
+        KEXPECT_EQ(got_m.sender, s[i]->tid);
+    }
+    for (int i = 0; i < 3; i++)
+        thread_join(s[i]);
+}
+
 KTEST(ipc, bad_arguments_refused)
 {
     endpoint_init(&ep, "test");

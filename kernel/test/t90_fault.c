@@ -51,6 +51,22 @@ static void overflow(void *arg)
     (void)recurse(0);
 }
 
+/* Kernel text is read-only even for ring 0 (CR0.WP): a write must fault, not patch code. */
+static void write_text(void *arg)
+{
+    (void)arg;
+    thread_current()->fault_expected = true;
+    *(volatile uint8_t *)(uintptr_t)&write_text = 0x90;
+}
+
+/* Loading a selector beyond the GDT limit is a general-protection fault (SDM Vol. 3 §6.15). */
+static void bad_selector(void *arg)
+{
+    (void)arg;
+    thread_current()->fault_expected = true;
+    __asm__ volatile("mov $0x1238, %%ax; mov %%ax, %%fs" ::: "eax");
+}
+
 static void expect_fault(void (*fn)(void *), uint32_t vector, const char *name)
 {
     uint32_t taken = exceptions_expected_taken;
@@ -65,6 +81,21 @@ KTEST(fault, null_dereference_reported)
 {
     expect_fault(null_read, 14, "null-read");
     KEXPECT_EQ(exception_last_cr2, 0);
+}
+
+KTEST(fault, write_to_text_is_a_protection_fault)
+{
+    expect_fault(write_text, 14, "write-text");
+    KEXPECT_EQ(exception_last_cr2, (uint32_t)(uintptr_t)&write_text);
+    /* Page-fault error code (SDM Vol. 3 §4.7): present (bit 0) and write (bit 1). */
+    KEXPECT_EQ(exception_last_err & 3, 3);
+}
+
+KTEST(fault, bad_selector_is_general_protection)
+{
+    expect_fault(bad_selector, 13, "bad-selector");
+    /* #GP error code = the offending selector (index | TI | RPL bits, SDM §6.13). */
+    KEXPECT_EQ(exception_last_err & 0xfff8, 0x1238);
 }
 
 KTEST(fault, divide_error_reported)
