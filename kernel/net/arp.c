@@ -140,13 +140,14 @@ void ns_arp_input(struct ns_netif *nif, const uint8_t *eth_src, const uint8_t *p
     }
 }
 
-int ns_arp_output(struct ns_netif *nif, uint32_t nh, const uint8_t *pkt, size_t len)
+int ns_arp_output(struct ns_netif *nif, uint32_t nh, uint8_t *frame, size_t len)
 {
     struct ns_stack *st = nif->st;
+    const uint8_t *pkt = frame + NS_ETH_HDR;
     struct ns_arp_entry *e = arp_find(st, nh);
     if (e && e->state == ARP_RESOLVED) {
         e->used_ns = ns_port_now_ns();
-        return ns_eth_output(nif, e->mac, ETHERTYPE_IPV4, pkt, len);
+        return ns_eth_send_frame(nif, e->mac, ETHERTYPE_IPV4, frame, len);
     }
     if (!e) {
         e = arp_slot(st);

@@ -43,15 +43,13 @@ void ns_input(struct ns_netif *nif, const uint8_t *frame, size_t len)
     ns_tcp_dispatch(st);
 }
 
-int ns_eth_output(struct ns_netif *nif, const uint8_t dst[6], uint16_t type, const uint8_t *payload,
-                  size_t len)
+int ns_eth_send_frame(struct ns_netif *nif, const uint8_t dst[6], uint16_t type, uint8_t *frame,
+                      size_t len)
 {
-    uint8_t frame[NS_ETH_MAX];
     ASSERT(len <= NS_ETH_MTU, "payload larger than the Ethernet MTU");
     memcpy(frame, dst, 6);
     memcpy(frame + 6, nif->mac, 6);
     put16(frame + 12, type);
-    memcpy(frame + NS_ETH_HDR, payload, len);
     size_t flen = NS_ETH_HDR + len;
     if (len < NS_ETH_MIN_PAY) {
         /* IEEE 802.3 clause 4.2.3.3: pad short payloads with zeros up to 46 bytes. */
@@ -68,4 +66,13 @@ int ns_eth_output(struct ns_netif *nif, const uint8_t dst[6], uint16_t type, con
     nif->stats.tx_bytes += flen;
     nif->st->stats.eth_tx++;
     return 0;
+}
+
+int ns_eth_output(struct ns_netif *nif, const uint8_t dst[6], uint16_t type, const uint8_t *payload,
+                  size_t len)
+{
+    uint8_t frame[NS_ETH_MAX];
+    ASSERT(len <= NS_ETH_MTU, "payload larger than the Ethernet MTU");
+    memcpy(frame + NS_ETH_HDR, payload, len);
+    return ns_eth_send_frame(nif, dst, type, frame, len);
 }

@@ -8,7 +8,9 @@
 void ns_icmp_input(struct ns_netif *nif, uint32_t src, uint32_t dst, const uint8_t *p, size_t len)
 {
     struct ns_stack *st = nif->st;
-    uint8_t reply[NS_ETH_MTU - IPV4_HDR_MIN];
+    uint8_t frame[NS_ETH_MAX];
+    uint8_t *reply = frame + NS_L4_OFF; /* built in place (net_priv.h) */
+    const size_t reply_max = NS_ETH_MTU - IPV4_HDR_MIN;
     st->stats.icmp_rx++;
     if (len < ICMP_HDR) {
         st->stats.icmp_drop_short++;
@@ -21,7 +23,7 @@ void ns_icmp_input(struct ns_netif *nif, uint32_t src, uint32_t dst, const uint8
         nif->stats.rx_drops++;
         return;
     }
-    if (p[0] != ICMP_ECHO_REQUEST || p[1] != 0 || len > sizeof(reply)) {
+    if (p[0] != ICMP_ECHO_REQUEST || p[1] != 0 || len > reply_max) {
         st->stats.icmp_drop_type++;
         nif->stats.rx_drops++;
         return;
@@ -31,6 +33,6 @@ void ns_icmp_input(struct ns_netif *nif, uint32_t src, uint32_t dst, const uint8
     reply[0] = ICMP_ECHO_REPLY;
     put16(reply + 2, 0);
     put16(reply + 2, ns_csum_fold(ns_csum_add(0, reply, len)));
-    if (ns_ipv4_output(st, dst, src, IPPROTO_ICMP_, reply, len) == 0)
+    if (ns_ipv4_send_frame(st, dst, src, IPPROTO_ICMP_, frame, len) == 0)
         st->stats.icmp_echo_reply_tx++;
 }

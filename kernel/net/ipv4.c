@@ -105,11 +105,11 @@ struct ns_netif *ns_ipv4_route(struct ns_stack *st, uint32_t src, uint32_t dst)
     return best;
 }
 
-int ns_ipv4_output(struct ns_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
-                   const uint8_t *payload, size_t len)
+int ns_ipv4_send_frame(struct ns_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
+                       uint8_t *frame, size_t len)
 {
-    uint8_t pkt[NS_ETH_MTU];
-    ASSERT(len + IPV4_HDR_MIN <= sizeof(pkt), "transport handed IPv4 more than the MTU");
+    uint8_t *pkt = frame + NS_ETH_HDR;
+    ASSERT(len + IPV4_HDR_MIN <= NS_ETH_MTU, "transport handed IPv4 more than the MTU");
     struct ns_netif *nif = ns_ipv4_route(st, src, dst);
     if (!nif) {
         st->stats.ip_drop_no_route++;
@@ -126,7 +126,15 @@ int ns_ipv4_output(struct ns_stack *st, uint32_t src, uint32_t dst, uint8_t prot
     put32(pkt + 12, src ? src : nif->ip);
     put32(pkt + 16, dst);
     put16(pkt + 10, ns_csum_fold(ns_csum_add(0, pkt, IPV4_HDR_MIN)));
-    memcpy(pkt + IPV4_HDR_MIN, payload, len);
     st->stats.ip_tx++;
-    return ns_arp_output(nif, dst, pkt, IPV4_HDR_MIN + len);
+    return ns_arp_output(nif, dst, frame, IPV4_HDR_MIN + len);
+}
+
+int ns_ipv4_output(struct ns_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
+                   const uint8_t *payload, size_t len)
+{
+    uint8_t frame[NS_ETH_MAX];
+    ASSERT(len + IPV4_HDR_MIN <= NS_ETH_MTU, "transport handed IPv4 more than the MTU");
+    memcpy(frame + NS_L4_OFF, payload, len);
+    return ns_ipv4_send_frame(st, src, dst, proto, frame, len);
 }

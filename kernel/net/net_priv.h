@@ -48,13 +48,22 @@ uint16_t ns_csum_fold(uint32_t sum);
 /* Pseudo-header sum for TCP (RFC 9293 section 3.1, "pseudo-header"). */
 uint32_t ns_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
-/* Ethernet output: prepends the header, pads to the minimum, counts. */
+/* Frames are built in place: a buffer of NS_ETH_MAX bytes, the transport payload written at
+ * NS_L4_OFF, then IPv4 and Ethernet fill their headers in front — no copy per layer. */
+#define NS_L4_OFF (NS_ETH_HDR + IPV4_HDR_MIN)
+int ns_eth_send_frame(struct ns_netif *nif, const uint8_t dst[6], uint16_t type, uint8_t *frame,
+                      size_t len);
+int ns_ipv4_send_frame(struct ns_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
+                       uint8_t *frame, size_t len);
+
+/* Ethernet output of a separate payload (copies it): prepends the header, pads, counts. */
 int ns_eth_output(struct ns_netif *nif, const uint8_t dst[6], uint16_t type, const uint8_t *payload,
                   size_t len);
 
 void ns_arp_input(struct ns_netif *nif, const uint8_t *eth_src, const uint8_t *p, size_t len);
-/* Sends an IPv4 packet to next hop `nh` on nif, resolving it (queues one packet while pending). */
-int ns_arp_output(struct ns_netif *nif, uint32_t nh, const uint8_t *pkt, size_t len);
+/* Sends the IPv4 packet at frame + NS_ETH_HDR (len bytes) to next hop `nh` on nif, resolving
+ * it (queues a copy of one packet while pending). */
+int ns_arp_output(struct ns_netif *nif, uint32_t nh, uint8_t *frame, size_t len);
 void ns_arp_request(struct ns_netif *nif, uint32_t target);
 void ns_arp_poll(struct ns_stack *st, uint64_t now_ns);
 uint64_t ns_arp_deadline(const struct ns_stack *st);

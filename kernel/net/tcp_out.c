@@ -107,12 +107,14 @@ size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint32_t seq, uint3
  * returns the payload bytes actually sent (FIN is dropped from a shortened segment). */
 static uint32_t tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
 {
-    uint8_t seg[NS_ETH_MTU - IPV4_HDR_MIN];
+    uint8_t frame[NS_ETH_MAX];
+    uint8_t *seg = frame + NS_L4_OFF; /* built in place: IPv4 and Ethernet go in front */
+    const size_t seg_max = NS_ETH_MTU - IPV4_HDR_MIN;
     uint8_t *opt = seg + TCP_HDR_MIN;
     uint32_t want = len;
     size_t olen = tcp_build_options(pcb, flags, seq, &len, opt);
-    if (TCP_HDR_MIN + olen + len > sizeof(seg))
-        len = (uint32_t)(sizeof(seg) - TCP_HDR_MIN - olen);
+    if (TCP_HDR_MIN + olen + len > seg_max)
+        len = (uint32_t)(seg_max - TCP_HDR_MIN - olen);
     if (len < want)
         flags &= (uint8_t) ~(TCP_FIN | TCP_PSH); /* the FIN follows the last byte, not this one */
     put16(seg, pcb->lport);
@@ -147,7 +149,7 @@ static uint32_t tcp_xmit(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint3
         pcb->ack_now = false;
     }
     pcb->st->stats.tcp_tx++;
-    (void)ns_ipv4_output(pcb->st, pcb->lip, pcb->rip, IPPROTO_TCP_, seg, tot);
+    (void)ns_ipv4_send_frame(pcb->st, pcb->lip, pcb->rip, IPPROTO_TCP_, frame, tot);
     return len;
 }
 
