@@ -593,6 +593,18 @@ static int setup(struct client *cl)
     cl->r->reqs = malloc(cl->cap * sizeof(struct req));
     if (cl->conns == NULL || cl->r->reqs == NULL)
         return -1;
+    /* A reused --out directory must not keep a previous run's file that this run does not write. */
+    char stale[4096];
+    if (!o->telemetry_ms) {
+        snprintf(stale, sizeof(stale), "%s/telemetry.csv", o->out);
+        if (unlink(stale) != 0 && errno != ENOENT)
+            return -1;
+    }
+    if (!o->events) {
+        snprintf(stale, sizeof(stale), "%s/events.csv", o->out);
+        if (unlink(stale) != 0 && errno != ENOENT)
+            return -1;
+    }
     cl->tele = o->telemetry_ms ? open_out(o->out, "telemetry.csv") : NULL;
     cl->events = o->events ? open_out(o->out, "events.csv") : NULL;
     if ((o->telemetry_ms && !cl->tele) || (o->events && !cl->events))
