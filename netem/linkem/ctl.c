@@ -18,6 +18,9 @@ int64_t lk_now(void)
     return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+/* Longest a control connection may hold the event loop. */
+#define CTL_BUDGET_MS 200
+
 static const char *const dname[2] = {"downlink", "uplink"};
 
 void lk_print_counters(const struct lk_link *l, FILE *f)
@@ -172,7 +175,7 @@ static void write_all(int fd, const char *buf, size_t n)
         ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EAGAIN) {
             struct pollfd p = {.fd = fd, .events = POLLOUT};
-            if (poll(&p, 1, 1000) <= 0)
+            if (poll(&p, 1, CTL_BUDGET_MS) <= 0)
                 return;
             continue;
         }
@@ -190,10 +193,13 @@ void lk_ctl_serve(struct lk_link *l)
         return;
     char in[2048];
     size_t have = 0;
-    /* Commands are short: read lines for up to 1 s, answer each, stop at EOF. */
+    /* The link does not forward while a client is served: a connection gets at most
+     * CTL_BUDGET_MS in total (send the commands, then shut down the write side). */
+    int64_t end = lk_now() + CTL_BUDGET_MS * 1000000ll;
     for (;;) {
         struct pollfd p = {.fd = c, .events = POLLIN};
-        if (poll(&p, 1, 1000) <= 0)
+        int64_t left = (end - lk_now()) / 1000000;
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             break;
         ssize_t r = recv(c, in + have, sizeof(in) - 1 - have, 0);
         if (r <= 0)
