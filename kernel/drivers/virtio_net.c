@@ -218,6 +218,24 @@ int vnet_tx(struct vnet *n, const uint8_t *frame, size_t len)
     vq_push(&n->tx, id);
     n->stats.tx_frames++;
     n->stats.tx_bytes += len;
-    kick(n, &n->tx);
+    n->kick_pending = true;
+    if (!n->defer_kick || n->tx.size - n->tx.n_free >= n->tx.size / 2) {
+        kick(n, &n->tx);
+        n->kick_pending = false;
+    }
     return 0;
+}
+
+void vnet_tx_batch_begin(struct vnet *n)
+{
+    n->defer_kick = true;
+}
+
+void vnet_tx_flush(struct vnet *n)
+{
+    n->defer_kick = false;
+    if (n->kick_pending) {
+        kick(n, &n->tx);
+        n->kick_pending = false;
+    }
 }

@@ -33,6 +33,8 @@ struct vnet {
     uint8_t mac[6];
     struct virtqueue rx, tx;
     struct vnet_stats stats;
+    bool defer_kick;   /* batching: vnet_tx leaves the notify to vnet_tx_flush */
+    bool kick_pending; /* frames queued since the last TX notify */
 };
 
 /* Finds every legacy virtio-net device on the PCI bus (in scan order) and brings up to max of
@@ -45,6 +47,10 @@ uint8_t vnet_isr(struct vnet *n);
 int vnet_rx_drain(struct vnet *n, vnet_rx_fn fn, void *arg);
 /* Queues one Ethernet frame (no FCS) for transmission; 0, or -1 when dropped (counted). */
 int vnet_tx(struct vnet *n, const uint8_t *frame, size_t len);
+/* TX batching: between begin and flush, queued frames share one notify (a VM exit each), except
+   that a half-full ring is notified at once so the device never sits idle on a full ring. */
+void vnet_tx_batch_begin(struct vnet *n);
+void vnet_tx_flush(struct vnet *n);
 /* Takes back the TX buffers the device finished with. */
 void vnet_tx_reclaim(struct vnet *n);
 

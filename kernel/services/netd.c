@@ -83,9 +83,22 @@ static uint64_t sleep_for(void)
     return until > now + 1000 ? until - now : 1000;
 }
 
+void netd_tx_batch_begin(void)
+{
+    for (int i = 0; i < n_nics; i++)
+        vnet_tx_batch_begin(&nics[i]);
+}
+
+void netd_tx_flush(void)
+{
+    for (int i = 0; i < n_nics; i++)
+        vnet_tx_flush(&nics[i]);
+}
+
 void netd_after_op(void)
 {
     ns_poll(&netd_stack);
+    netd_tx_flush();
     if (ns_next_deadline(&netd_stack) < wake_at)
         notify_signal(&netd_note, NETD_BIT_KICK);
 }
@@ -139,8 +152,10 @@ static void netd_main(void *arg)
         mutex_unlock(&netd_lock);
         uint32_t bits = notify_wait(&netd_note, t);
         mutex_lock(&netd_lock);
+        netd_tx_batch_begin(); /* ACKs and data sent while draining go out with one notify */
         bottom_half(bits);
         ns_poll(&netd_stack);
+        netd_tx_flush();
         mutex_unlock(&netd_lock);
     }
 }

@@ -25,6 +25,9 @@ const struct vnet *netd_nic(int i);
 /* With netd_lock held, after an API call changed the stack: run pending callbacks and wake the
    main thread when its sleep would overshoot a new, earlier deadline. */
 void netd_after_op(void);
+/* With netd_lock held: frames sent until netd_tx_flush share one notify per NIC. */
+void netd_tx_batch_begin(void);
+void netd_tx_flush(void);
 
 /* The API server thread (netd_api.c) and the counters/shutdown port (netd_stats.c). */
 void netd_api_thread(void *arg);

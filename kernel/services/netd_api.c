@@ -170,11 +170,11 @@ static int32_t dispatch(uint32_t op, const struct netapi_req *rq, struct netapi_
     case NETAPI_RECV:
         if (s->listener || (rq->buf == NULL && rq->len > 0))
             return NETAPI_EINVAL;
-    {
-        long r = ns_tcp_recv(s->pcb, rq->buf, rq->len);
-        p2p_rx_recv(&s->rx, s->pcb, rq->len, r, api_caller, rq->stamp);
-        return clamp_len(r);
-    }
+        {
+            long r = ns_tcp_recv(s->pcb, rq->buf, rq->len);
+            p2p_rx_recv(&s->rx, s->pcb, rq->len, r, api_caller, rq->stamp);
+            return clamp_len(r);
+        }
     case NETAPI_SEND:
         if (s->listener || (rq->buf == NULL && rq->len > 0))
             return NETAPI_EINVAL;
@@ -216,6 +216,7 @@ void netd_api_thread(void *arg)
         } else {
             memcpy(&rq, m.data, sizeof(rq));
             mutex_lock(&netd_lock);
+            netd_tx_batch_begin(); /* netd_after_op flushes */
             api_caller = rc.caller;
             rs.rc = dispatch(m.label, &rq, &rs);
             netd_after_op();
