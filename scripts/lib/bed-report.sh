@@ -12,6 +12,19 @@ bed_env() {
   return 0
 }
 
+# Loads point.env $1 into the associative array PE (no subshells: merging forks little).
+bed_load_env() {
+  local k v
+  declare -gA PE=()
+  while IFS='=' read -r k v; do [ -n "$k" ] && PE[$k]=$v; done <"$1"
+  return 0
+}
+
+# Sets variable $1 to $2 as a CSV field (quoted when it holds a comma or a quote).
+bed_csvq_to() {
+  case "$2" in *[,\"]*) printf -v "$1" '"%s"' "${2//\"/\"\"}" ;; *) printf -v "$1" '%s' "$2" ;; esac
+}
+
 # Replaces $1 with $1.tmp (written by the caller) in one rename.
 bed_commit() { mv -f "$1.tmp" "$1"; }
 
@@ -24,20 +37,23 @@ bed_csvq() {
 bed_ms() { awk -v t="$1" 'BEGIN{ if (match(t, /(ns|us|ms|s)$/)) { u = substr(t, RSTART); v = substr(t, 1, RSTART - 1) + 0;
   f = (u == "ns") ? 1e-6 : (u == "us") ? 1e-3 : (u == "ms") ? 1 : 1000; printf "%g", v * f } }'; }
 
-# The point columns of point.env $1, CSV-ready.
+# The point columns of point.env $1, CSV-ready, into variable PREFIX.
 bed_point_prefix() {
-  local e=$1 f out=""
+  local f q
+  bed_load_env "$1"
+  PREFIX=""
   for f in point target profiles extra_delay extra_loss sched seed; do
-    out+="$(bed_csvq "$(bed_env "$e" "$f")"),"
+    bed_csvq_to q "${PE[$f]:-}"
+    PREFIX+="$q,"
   done
-  printf '%s' "${out%,}"
+  PREFIX=${PREFIX%,}
 }
 
 # requests.csv: hostgen's rows with the point's columns in front and the guest's per-request
 # figures (COM2 records, decoded to points/<k>/guest.csv with columns id,p2p_ns,hol_ns,
 # sched_delay_ns,subflow) joined by request id; empty when the guest gave none.
 bed_merge_requests() {
-  local run=$1 out=$1/requests.csv d pre hdr
+  local run=$1 out=$1/requests.csv d hdr
   hdr=""
   for d in "$run"/points/*/; do
     [ -s "$d/hostgen/requests.csv" ] && { hdr=$(head -n1 "$d/hostgen/requests.csv"); break; }
@@ -47,8 +63,8 @@ bed_merge_requests() {
     echo "$BED_POINT_COLS,$hdr,p2p_ns,hol_ns,sched_delay_ns,guest_subflow,boosted,pred_err_ns,report_ns"
     for d in $(bed_point_dirs "$run"); do
       [ -s "$d/hostgen/requests.csv" ] || continue
-      pre=$(bed_point_prefix "$d/point.env")
-      awk -F, -v pre="$pre" -v g="$d/guest.csv" '
+      bed_point_prefix "$d/point.env"
+      awk -F, -v pre="$PREFIX" -v g="$d/guest.csv" '
         BEGIN { if ((getline line < g) > 0) { n = split(line, h, ",");
                   for (i = 1; i <= n; i++) col[h[i]] = i
                   while ((getline line < g) > 0) { split(line, f, ",");
@@ -60,7 +76,7 @@ bed_merge_requests() {
 }
 
 bed_merge_telemetry() {
-  local run=$1 out=$1/telemetry.csv d pre hdr=""
+  local run=$1 out=$1/telemetry.csv d hdr=""
   for d in "$run"/points/*/; do
     [ -s "$d/hostgen/telemetry.csv" ] && { hdr=$(head -n1 "$d/hostgen/telemetry.csv"); break; }
   done
@@ -68,8 +84,8 @@ bed_merge_telemetry() {
     echo "$BED_POINT_COLS,${hdr:-t_ns}"
     for d in $(bed_point_dirs "$run"); do
       [ -s "$d/hostgen/telemetry.csv" ] || continue
-      pre=$(bed_point_prefix "$d/point.env")
-      awk -v pre="$pre" 'NR > 1 { print pre "," $0 }' "$d/hostgen/telemetry.csv"
+      bed_point_prefix "$d/point.env"
+      awk -v pre="$PREFIX" 'NR > 1 { print pre "," $0 }' "$d/hostgen/telemetry.csv"
     done
   } >"$out.tmp" && bed_commit "$out"
 }
@@ -84,11 +100,12 @@ bed_point_dirs() {
 # measured rows only (no warm-up; ok or late = timeout, as hostgen's own summary counts them).
 bed_pcts() {
   local d=$1 col=$2 src
+  PCTS='0,,,,,,'
   if [ "$col" = latency_ns ]; then src=$d/hostgen/requests.csv; else src=$d/.joined.csv; fi
-  [ -s "$src" ] && { [ "$col" = latency_ns ] || [ -s "$d/guest.csv" ]; } || { printf '0,,,,,,'; return; }
-  awk -F, -v c="$col" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  [ -s "$src" ] && { [ "$col" = latency_ns ] || [ -s "$d/guest.csv" ]; } || return 0
+  PCTS=$(awk -F, -v c="$col" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
     $h["warmup"] == 0 && ($h["status"] == "ok" || $h["status"] == "timeout") && $h[c] != "" { print $h[c] }' "$src" |
-    "$BED_BEDSTAT" summary | awk -F, 'NR == 2 { printf "%s,%s,%s,%s,%s,%s,%s", $1, $4, $5, $6, $7, $8, $9 }'
+    "$BED_BEDSTAT" summary | awk -F, 'NR == 2 { printf "%s,%s,%s,%s,%s,%s,%s", $1, $4, $5, $6, $7, $8, $9 }')
 }
 
 bed_summary_header() {
@@ -98,16 +115,18 @@ bed_summary_header() {
 }
 
 bed_summary_row() {
-  local d=$1 e=$1/point.env js=$1/hostgen/summary.json st reason f out="" hg=""
-  st=$(<"$d/status") 2>/dev/null || st=missing
-  reason=""
+  local d=$1 js=$1/hostgen/summary.json st="missing" reason="" f q out hg="" hosts
+  [ -f "$d/status" ] && st=$(<"$d/status")
   [[ "$st" == *$'\t'* ]] && { reason=${st#*$'\t'}; st=${st%%$'\t'*}; }
-  out="$(bed_env "$e" point),$st,$(bed_csvq "$reason")"
-  for f in target profiles extra_delay extra_loss sched seed shaper accel; do out+=",$(bed_csvq "$(bed_env "$e" $f)")"; done
-  # One jq call: rates and errors, fallback, subflows, bytes per link (host ends 10.<i+1>.0.1).
-  local hosts
-  hosts=$(bed_env "$e" link_hosts)
-  [ -s "$js" ] && hg=$(jq -r --arg h0 "${hosts%%,*}" --arg h1 "$( [[ "$hosts" == *,* ]] && echo "${hosts#*,}" | cut -d, -f1)" '
+  bed_load_env "$d/point.env"
+  bed_csvq_to q "$reason"
+  out="${PE[point]:-},$st,$q"
+  for f in target profiles extra_delay extra_loss sched seed shaper accel; do bed_csvq_to q "${PE[$f]:-}"; out+=",$q"; done
+  # One jq call: rates and errors, fallback, subflows, bytes per link (by each link's host address).
+  hosts=${PE[link_hosts]:-}
+  local h0=${hosts%%,*} h1=""
+  [[ "$hosts" == *,* ]] && { h1=${hosts#*,}; h1=${h1%%,*}; }
+  [ -s "$js" ] && hg=$(jq -r --arg h0 "$h0" --arg h1 "$h1" '
       def link(a): [.paths[] | select(a != "" and .local == a) | .bytes_acked + .bytes_received] | add // 0;
       link($h0) as $b0 | link($h1) as $b1 | ($b0 + $b1) as $t |
       ([.target_rate, .achieved_rate, .completed_rate, .requests_total, .requests_measured, .errors.total,
@@ -117,19 +136,22 @@ bed_summary_row() {
   if [ -n "$hg" ]; then out+=",${hg%%|*}"; else out+=",$BED_RATE,,,,,,,,,"; fi
   # The guest's per-request figures, joined by id into a scratch file for their percentiles.
   if [ -s "$d/guest.csv" ]; then
-    awk -F, -v p="$(bed_env "$e" point)" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; print; next } $h["point"] == p' \
+    awk -F, -v p="${PE[point]:-}" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; print; next } $h["point"] == p' \
       "${d%/points/*}/requests.csv" >"$d/.joined.csv"
   fi
-  out+=",$(bed_pcts "$d" latency_ns),$(bed_pcts "$d" p2p_ns),$(bed_pcts "$d" hol_ns)"
+  for f in latency_ns p2p_ns hol_ns; do bed_pcts "$d" "$f"; out+=",$PCTS"; done
   if [ -n "$hg" ]; then out+=",${hg#*|}"; else out+=",,,,,,,"; fi
-  local nrec=0
+  local nrec=0 _l
   [ -s "$d/guest.csv" ] && { mapfile -t _l <"$d/guest.csv"; nrec=$((${#_l[@]} - 1)); }
-  out+=",$nrec,$(bed_env "$e" bringup_s),$(bed_env "$e" teardown_s)"
+  out+=",$nrec,${PE[bringup_s]:-},${PE[teardown_s]:-}"
   # The guest's own totals (com2dec's key=value summary, docs/records.md): hog work, Divsa's boosts.
   local g=$d/com2dec.log k
-  for k in hog_units_per_s boost_cpu_ns boosts_refused seq_missing ring_overflow; do
-    out+=",$([ -s "$g" ] && bed_env "$g" "$k")"
-  done
+  if [ -s "$g" ]; then
+    bed_load_env "$g"
+    for k in hog_units_per_s boost_cpu_ns boosts_refused seq_missing ring_overflow; do out+=",${PE[$k]:-}"; done
+  else
+    out+=",,,,,"
+  fi
   rm -f "$d/.joined.csv"
   echo "$out"
 }
@@ -175,13 +197,14 @@ bed_plots() {
   done
   # CDF of end-to-end latency per point (measured requests), one image per point.
   for d in $(bed_point_dirs "$run"); do
-    k=$(bed_env "$d/point.env" point)
+    bed_load_env "$d/point.env"
+    k=${PE[point]}
     [ -s "$d/hostgen/requests.csv" ] || continue
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
       $h["warmup"] == 0 && ($h["status"] == "ok" || $h["status"] == "timeout") && $h["latency_ns"] != "" { print $h["latency_ns"] }' \
       "$d/hostgen/requests.csv" | "$BED_BEDSTAT" cdf 500 | awk -F, 'NR > 1 { printf "%.6f %s\n", $1 / 1e6, $2 }' >"$pd/data/cdf-$k.dat"
     [ -s "$pd/data/cdf-$k.dat" ] || continue
-    gnuplot -e "infile='$pd/data/cdf-$k.dat'; outbase='$pd/cdf-$k'; ttl='point $k: $(bed_env "$d/point.env" profiles) $(bed_env "$d/point.env" sched) +$(bed_env "$d/point.env" extra_delay) +$(bed_env "$d/point.env" extra_loss) loss seed $(bed_env "$d/point.env" seed)'" \
+    gnuplot -e "infile='$pd/data/cdf-$k.dat'; outbase='$pd/cdf-$k'; ttl='point $k: ${PE[profiles]} ${PE[sched]} +${PE[extra_delay]} +${PE[extra_loss]} loss seed ${PE[seed]}'" \
       "$BED_ROOT/scripts/lib/bed-cdf.gp" >>"$pd/gnuplot.log" 2>&1 || ok=1
   done
   return $ok
