@@ -186,7 +186,7 @@ static void divsa_hint(struct thread *t, const struct sched_hint *h)
         break;
     case SCHED_HINT_CANCEL:
         if (t->boosted)
-            st.expired_unused++;
+            st.cancelled++;
         sched_unboost(t);
         break;
     default:

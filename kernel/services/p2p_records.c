@@ -17,9 +17,15 @@
 /* The drain wakes this often; a report of hogs and policy goes out every REPORT_NS. */
 #define DRAIN_PERIOD_NS 5000000ull
 #define REPORT_NS       250000000ull
+/* A record waiting longer than this puts the drain one level above the services until the ring
+   is empty: records must reach the host before the bed stops the guest. */
+#define CATCHUP_AGE_NS 200000000ull
+/* The 16550's transmit FIFO depth (TI PC16550D datasheet §1: 16 bytes, enabled by FCR bit 0). */
+#define UART_FIFO_LEN 16u
 
 static struct p2p_rec ring[RING_SLOTS];
-static uint32_t head, tail; /* head: next to write; tail: next to drain (free-running) */
+static uint64_t ring_t[RING_SLOTS]; /* when each record was pushed (catch-up decision) */
+static uint32_t head, tail;         /* head: next to write; tail: next to drain (free-running) */
 static uint32_t next_seq;
 static struct p2p_counters cnt;
 static bool enabled = true;
@@ -48,6 +54,7 @@ bool p2p_push(struct p2p_rec *r)
     if (ok) {
         r->seq = next_seq++;
         ring[head % RING_SLOTS] = *r;
+        ring_t[head % RING_SLOTS] = clock_ns();
         head++;
         cnt.pushed++;
     } else {
@@ -75,6 +82,22 @@ uint64_t p2p_drain_ns(void)
     return v;
 }
 
+/* Writes a whole FIFO load per "transmitter empty" check: under TCG every port access is an
+   exit, so this halves the cost of com2_write's byte-by-byte polling. */
+static void com2_write_fifo(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* Bounded wait as in serial.c: a missing UART (LSR reads 0xFF) must not hang us. */
+        for (int spin = 0; spin < 100000; spin++) {
+            if (serial_reg_read(COM2_BASE, UART_LSR) & UART_LSR_THRE)
+                break;
+        }
+        for (size_t k = 0; k < UART_FIFO_LEN && i < n; k++, i++)
+            serial_reg_write(COM2_BASE, UART_THR, p[i]);
+    }
+}
+
 /* The write's whole duration counts, preemptions included: an over-estimate, so the per-request
    report cost derived from it is an upper bound. */
 static void write_rec(const struct p2p_rec *r)
@@ -82,7 +105,7 @@ static void write_rec(const struct p2p_rec *r)
     uint8_t buf[P2P_REC_LEN];
     uint64_t t = clock_ns();
     p2p_encode(r, buf);
-    com2_write(buf, sizeof buf);
+    com2_write_fifo(buf, sizeof buf);
     uint64_t d = clock_ns() - t;
     uint32_t f = irq_save();
     drain_ns += d;
@@ -134,6 +157,13 @@ static void drain_thread(void *arg)
             last_report = now;
             push_report(now);
         }
+        uint32_t f0 = irq_save();
+        bool behind = tail != head && now - ring_t[tail % RING_SLOTS] > CATCHUP_AGE_NS;
+        irq_restore(f0);
+        if (behind) {
+            cnt.catchups++;
+            sched_set_base_prio(thread_current(), PRIO_DEFAULT + 1);
+        }
         for (;;) {
             struct p2p_rec r;
             uint32_t f = irq_save();
@@ -162,6 +192,8 @@ static void drain_thread(void *arg)
                 break;
             write_rec(&r);
         }
+        if (behind)
+            sched_set_base_prio(thread_current(), PRIO_DEFAULT);
     }
 }
 

@@ -49,7 +49,7 @@ bool p2p_records_on(void);
 uint64_t p2p_drain_ns(void);
 
 struct p2p_counters {
-    uint64_t pushed, dropped, written, push_max_cycles;
+    uint64_t pushed, dropped, written, push_max_cycles, catchups;
 };
 void p2p_get_counters(struct p2p_counters *c);
 

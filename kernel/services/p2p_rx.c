@@ -25,11 +25,13 @@ void p2p_rx_reset(struct p2p_rxstate *s)
 /* Tells the scheduler what the reader of this socket waits for (DESIGN.md §2 "divsa"). */
 static void hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readable, uint64_t now)
 {
-    if (s->owner == NULL || s->want == 0)
+    if (s->owner == NULL)
         return;
     struct sched_hint h;
     memset(&h, 0, sizeof h);
     h.subflow = s->subflow;
+    /* want == 0: the reader is not blocked on this socket but busy (or queued behind other
+       threads); the new bytes are for it all the same, so they count as complete. */
     if (readable >= s->want) {
         h.kind = SCHED_HINT_DATA_COMPLETE;
         s->flags |= P2P_F_BOOSTED;
@@ -100,6 +102,14 @@ void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, lon
         out->flags = s->flags;
         out->drain_ns = s->drain_ns;
     }
+    /* Nothing more to read: the reader has taken what it was boosted for; the boost ends now
+       instead of at its expiry (the CPU goes back to the others sooner). */
+    if (rc == NS_EAGAIN && s->owner != NULL) {
+        struct sched_hint h;
+        memset(&h, 0, sizeof h);
+        h.kind = SCHED_HINT_CANCEL;
+        sched_hint(s->owner, &h);
+    }
     /* The reader waits when it got less than it asked for: that is what hints are about. */
     s->want = rc == NS_EAGAIN ? asked : (rc > 0 && (uint32_t)rc < asked ? asked - (uint32_t)rc : 0);
     size_t left = ns_tcp_readable(pcb);
@@ -110,4 +120,8 @@ void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, lon
         s->flags = 0;
         s->pred_ns = 0;
     }
+    /* The reader now blocks in the middle of a request: predict the rest (the CANCEL above
+       dropped earlier hints). */
+    if (rc == NS_EAGAIN && s->want > 0 && s->owner != NULL && pcb != NULL)
+        hint(s, pcb, s->readable_seen, clock_ns());
 }
