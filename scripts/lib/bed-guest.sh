@@ -83,6 +83,7 @@ bed_point_guest() {
   PT_T_UP=$(date +%s.%N)
   bed_hostgen_run "$BED_POINT_TIMEOUT"
   PT_T_DONE=$(date +%s.%N)
+  bed_guest_await_records
   # Counters, then a clean stop through netd's port (guestnet's gn_stats / gn_shutdown).
   gn_stats >"$PT_DIR/guest-stats.txt" 2>/dev/null
   if gn_shutdown; then echo "guest_stop=shutdown" >>"$PT_DIR/point.env"; else echo "guest_stop=killed" >>"$PT_DIR/point.env"; fi
@@ -114,6 +115,20 @@ bed_guest_records() {
   "$dec" "$PT_STATE/com2.log" >"$PT_DIR/guest.csv.tmp" 2>"$PT_DIR/com2dec.log" &&
     mv -f "$PT_DIR/guest.csv.tmp" "$PT_DIR/guest.csv" ||
     { PT_REASON="COM2 records did not decode: $(head -n1 "$PT_DIR/com2dec.log")"; return 1; }
+}
+
+# The guest drains its records to COM2 off the measured path, so they trail the replies: before
+# stopping it, wait (at most 20 s) until COM2 holds a record per request hostgen sent.
+bed_guest_await_records() {
+  local dec=$BED_ROOT/build/com2dec js=$PT_DIR/hostgen/summary.json want n i
+  [ -x "$dec" ] && [ -s "$js" ] && [ -s "$PT_STATE/com2.log" ] || return 0
+  want=$(jq -r '.requests_total // 0' "$js" 2>/dev/null) || return 0
+  for ((i = 0; i < 40; i++)); do
+    n=$("$dec" "$PT_STATE/com2.log" 2>/dev/null | wc -l)
+    [ $((n - 1)) -ge "$want" ] && return 0
+    sleep 0.5
+  done
+  return 0
 }
 
 # --up / --down: the interactive bed of scripts/lib/guestnet.sh.
