@@ -20,8 +20,6 @@
 /* A record waiting longer than this puts the drain one level above the services until the ring
    is empty: records must reach the host before the bed stops the guest. */
 #define CATCHUP_AGE_NS 200000000ull
-/* The 16550's transmit FIFO depth (TI PC16550D datasheet §1: 16 bytes, enabled by FCR bit 0). */
-#define UART_FIFO_LEN 16u
 
 static struct p2p_rec ring[RING_SLOTS];
 static uint64_t ring_t[RING_SLOTS]; /* when each record was pushed (catch-up decision) */
@@ -82,22 +80,6 @@ uint64_t p2p_drain_ns(void)
     return v;
 }
 
-/* Writes a whole FIFO load per "transmitter empty" check: under TCG every port access is an
-   exit, so this halves the cost of com2_write's byte-by-byte polling. */
-static void com2_write_fifo(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        /* Bounded wait as in serial.c: a missing UART (LSR reads 0xFF) must not hang us. */
-        for (int spin = 0; spin < 100000; spin++) {
-            if (serial_reg_read(COM2_BASE, UART_LSR) & UART_LSR_THRE)
-                break;
-        }
-        for (size_t k = 0; k < UART_FIFO_LEN && i < n; k++, i++)
-            serial_reg_write(COM2_BASE, UART_THR, p[i]);
-    }
-}
-
 /* The write's whole duration counts, preemptions included: an over-estimate, so the per-request
    report cost derived from it is an upper bound. */
 static void write_rec(const struct p2p_rec *r)
@@ -105,7 +87,7 @@ static void write_rec(const struct p2p_rec *r)
     uint8_t buf[P2P_REC_LEN];
     uint64_t t = clock_ns();
     p2p_encode(r, buf);
-    com2_write_fifo(buf, sizeof buf);
+    com2_write(buf, sizeof buf);
     uint64_t d = clock_ns() - t;
     uint32_t f = irq_save();
     drain_ns += d;
