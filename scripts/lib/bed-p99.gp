@@ -1,10 +1,10 @@
-# bed-p99.gp: P99 end-to-end latency with its 95% CI bars against one swept axis, one line per series.
+# bed-p99.gp: P99 latency (end-to-end or p2p) with its 95% CI bars against one swept axis, one line per series.
 # Variables (gnuplot -e): infile (blocks "x p99 lo hi", two blank lines apart), titlefile (one
-# title per block), outbase (writes outbase.png and outbase.svg), xlab.
+# title per block), outbase (writes outbase.png and outbase.svg), xlab, ylab.
 titles = system("tr ' ' '_' < '" . titlefile . "' | tr '\n' ' '")
 n = words(titles)
 set xlabel xlab
-set ylabel "P99 end-to-end latency (ms), 95% CI"
+set ylabel ylab
 set key top left font ",9"
 set grid
 set yrange [0:*]

@@ -166,34 +166,40 @@ bed_plots() {
   local run=$1 pd=$1/plots d k
   mkdir -p "$pd/data" || return 1
   : >"$pd/gnuplot.log"
-  # Columns used: 1 point 2 status 5 profiles 6 delay 7 loss 8 sched 9 seed; e2e p99/ci at 25..27.
-  awk -F, -v out="$pd/data" -v delays="$(for d in $(cut -d, -f6 "$run/summary.csv" | tail -n +2 | sort -u); do printf '%s=%s ' "$d" "$(bed_ms "$d")"; done)" '
-    BEGIN { n = split(delays, a, " "); for (i = 1; i <= n; i++) { split(a[i], kv, "="); ms[kv[1]] = kv[2] } }
-    NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
-    $h["status"] == "ok" && $h["e2e_p99_ns"] != "" {
-      lo = ($h["e2e_p99_ci_lo_ns"] == "") ? $h["e2e_p99_ns"] : $h["e2e_p99_ci_lo_ns"]
-      hi = ($h["e2e_p99_ci_hi_ns"] == "") ? $h["e2e_p99_ns"] : $h["e2e_p99_ci_hi_ns"]
-      row = sprintf("%.6f %.6f %.6f", $h["e2e_p99_ns"] / 1e6, lo / 1e6, hi / 1e6)
-      loss = $h["extra_loss"]; sub(/%$/, "", loss)
-      sd = $h["profiles"] " " $h["sched"] " loss " $h["extra_loss"] " seed " $h["seed"]
-      sl = $h["profiles"] " " $h["sched"] " delay " $h["extra_delay"] " seed " $h["seed"]
-      if (!(sd in D)) { nd++; D[sd] = nd; dn[nd] = sd }
-      if (!(sl in L)) { nl++; L[sl] = nl; ln[nl] = sl }
-      dv[D[sd]] = dv[D[sd]] ms[$h["extra_delay"]] " " row "\n"
-      lv[L[sl]] = lv[L[sl]] loss " " row "\n"
-    }
-    END {
-      for (i = 1; i <= nd; i++) { printf "%s\n\n", dv[i] > (out "/p99_vs_delay.dat"); print dn[i] > (out "/p99_vs_delay.titles") }
-      for (i = 1; i <= nl; i++) { printf "%s\n\n", lv[i] > (out "/p99_vs_loss.dat"); print ln[i] > (out "/p99_vs_loss.titles") }
-    }' "$run/summary.csv"
-  local ok=0
-  for k in delay loss; do
-    [ -s "$pd/data/p99_vs_$k.dat" ] || continue
-    # Sort each series by x so lines join neighbours (blocks are separated by two blank lines).
-    awk -v RS= '{ n = split($0, r, "\n"); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) { split(r[i], x, " "); split(r[j], y, " "); if (y[1] + 0 < x[1] + 0) { t = r[i]; r[i] = r[j]; r[j] = t } }
-      s = ""; for (i = 1; i <= n; i++) s = s r[i] "\n"; printf "%s\n\n", s }' "$pd/data/p99_vs_$k.dat" >"$pd/data/p99_vs_$k.sorted"
-    gnuplot -e "infile='$pd/data/p99_vs_$k.sorted'; titlefile='$pd/data/p99_vs_$k.titles'; outbase='$pd/p99_vs_$k'; xlab='$( [ $k = delay ] && echo 'extra one-way delay per link (ms)' || echo 'extra loss per link and direction (%)')'" \
-      "$BED_ROOT/scripts/lib/bed-p99.gp" >>"$pd/gnuplot.log" 2>&1 || ok=1
+  # P99 with its CI against delay and loss: e2e always, p2p when the guest reported records
+  # (files p99_vs_* and p2p_p99_vs_*). Series = the other axes.
+  local m pre ok=0
+  rm -f "$pd"/data/*p99_vs_*
+  for m in e2e p2p; do
+    pre=$([ $m = e2e ] && echo "" || echo "p2p_")
+    awk -F, -v m="$m" -v out="$pd/data/${pre}p99_vs" -v delays="$(for d in $(cut -d, -f6 "$run/summary.csv" | tail -n +2 | sort -u); do printf '%s=%s ' "$d" "$(bed_ms "$d")"; done)" '
+      BEGIN { n = split(delays, a, " "); for (i = 1; i <= n; i++) { split(a[i], kv, "="); ms[kv[1]] = kv[2] } }
+      NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+      $h["status"] == "ok" && $h[m "_p99_ns"] != "" {
+        p = $h[m "_p99_ns"]; lo = $h[m "_p99_ci_lo_ns"]; hi = $h[m "_p99_ci_hi_ns"]
+        if (lo == "") lo = p
+        if (hi == "") hi = p
+        row = sprintf("%.6f %.6f %.6f", p / 1e6, lo / 1e6, hi / 1e6)
+        loss = $h["extra_loss"]; sub(/%$/, "", loss)
+        sd = $h["profiles"] " " $h["sched"] " loss " $h["extra_loss"] " seed " $h["seed"]
+        sl = $h["profiles"] " " $h["sched"] " delay " $h["extra_delay"] " seed " $h["seed"]
+        if (!(sd in D)) { nd++; D[sd] = nd; dn[nd] = sd }
+        if (!(sl in L)) { nl++; L[sl] = nl; ln[nl] = sl }
+        dv[D[sd]] = dv[D[sd]] ms[$h["extra_delay"]] " " row "\n"
+        lv[L[sl]] = lv[L[sl]] loss " " row "\n"
+      }
+      END {
+        for (i = 1; i <= nd; i++) { printf "%s\n\n", dv[i] > (out "_delay.dat"); print dn[i] > (out "_delay.titles") }
+        for (i = 1; i <= nl; i++) { printf "%s\n\n", lv[i] > (out "_loss.dat"); print ln[i] > (out "_loss.titles") }
+      }' "$run/summary.csv"
+    for k in delay loss; do
+      [ -s "$pd/data/${pre}p99_vs_$k.dat" ] || continue
+      # Sort each series by x so lines join neighbours (blocks are separated by two blank lines).
+      awk -v RS= '{ n = split($0, r, "\n"); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) { split(r[i], x, " "); split(r[j], y, " "); if (y[1] + 0 < x[1] + 0) { t = r[i]; r[i] = r[j]; r[j] = t } }
+        s = ""; for (i = 1; i <= n; i++) s = s r[i] "\n"; printf "%s\n\n", s }' "$pd/data/${pre}p99_vs_$k.dat" >"$pd/data/${pre}p99_vs_$k.sorted"
+      gnuplot -e "infile='$pd/data/${pre}p99_vs_$k.sorted'; titlefile='$pd/data/${pre}p99_vs_$k.titles'; outbase='$pd/${pre}p99_vs_$k'; ylab='$( [ $m = e2e ] && echo 'P99 end-to-end latency (ms), 95% CI' || echo 'P99 p2p = run - completion (ms), 95% CI')'; xlab='$( [ $k = delay ] && echo 'extra one-way delay per link (ms)' || echo 'extra loss per link and direction (%)')'" \
+        "$BED_ROOT/scripts/lib/bed-p99.gp" >>"$pd/gnuplot.log" 2>&1 || ok=1
+    done
   done
   # CDF of end-to-end latency per point (measured requests), one image per point.
   for d in $(bed_point_dirs "$run"); do
@@ -204,7 +210,14 @@ bed_plots() {
       $h["warmup"] == 0 && ($h["status"] == "ok" || $h["status"] == "timeout") && $h["latency_ns"] != "" { print $h["latency_ns"] }' \
       "$d/hostgen/requests.csv" | "$BED_BEDSTAT" cdf 500 | awk -F, 'NR > 1 { printf "%.6f %s\n", $1 / 1e6, $2 }' >"$pd/data/cdf-$k.dat"
     [ -s "$pd/data/cdf-$k.dat" ] || continue
-    gnuplot -e "infile='$pd/data/cdf-$k.dat'; outbase='$pd/cdf-$k'; ttl='point $k: ${PE[profiles]} ${PE[sched]} +${PE[extra_delay]} +${PE[extra_loss]} loss seed ${PE[seed]}'" \
+    # With guest records, the p2p CDF (run - completion) goes next to the end-to-end one.
+    : >"$pd/data/cdf-$k-p2p.dat"
+    if [ -s "$d/guest.csv" ]; then
+      awk -F, -v p="$k" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+        $1 == p && $h["warmup"] == 0 && $h["status"] == "ok" && $h["p2p_ns"] != "" { print $h["p2p_ns"] }' "$run/requests.csv" |
+        "$BED_BEDSTAT" cdf 500 | awk -F, 'NR > 1 { printf "%.6f %s\n", $1 / 1e6, $2 }' >"$pd/data/cdf-$k-p2p.dat"
+    fi
+    gnuplot -e "infile='$pd/data/cdf-$k.dat'; p2pfile='$pd/data/cdf-$k-p2p.dat'; outbase='$pd/cdf-$k'; ttl='point $k: ${PE[profiles]} ${PE[sched]} +${PE[extra_delay]} +${PE[extra_loss]} loss seed ${PE[seed]}'" \
       "$BED_ROOT/scripts/lib/bed-cdf.gp" >>"$pd/gnuplot.log" 2>&1 || ok=1
   done
   return $ok
@@ -251,14 +264,15 @@ bed_manifest() {
 bed_table() {
   local run=$1
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i
-      printf "%-5s %-20s %-7s %-6s %-6s %-4s %-8s %10s %-21s %7s %-11s\n", "point", "profiles", "delay", "loss", "sched", "seed", "status", "P99 ms", "95% CI ms", "errors", "share 0/1"; next }
+      printf "%-5s %-20s %-7s %-6s %-6s %-4s %-8s %10s %-21s %10s %7s %-11s\n", "point", "profiles", "delay", "loss", "sched", "seed", "status", "P99 ms", "95% CI ms", "p2p P99", "errors", "share 0/1"; next }
     { # reasons are quoted and may hold commas: re-split only the simple leading fields
       line = $0; q = index(line, "\""); if (q) { e = index(substr(line, q + 1), "\""); line = substr(line, 1, q - 1) "x" substr(line, q + e + 1) }
       split(line, f, ",")
       p99 = (f[h["e2e_p99_ns"]] == "") ? "-" : sprintf("%.2f", f[h["e2e_p99_ns"]] / 1e6)
       ci = (f[h["e2e_p99_ci_lo_ns"]] == "") ? "-" : sprintf("[%.2f, %.2f]", f[h["e2e_p99_ci_lo_ns"]] / 1e6, f[h["e2e_p99_ci_hi_ns"]] / 1e6)
       sh = (f[h["link0_share"]] == "") ? "-" : sprintf("%.2f/%.2f", f[h["link0_share"]], f[h["link1_share"]])
-      printf "%-5s %-20s %-7s %-6s %-6s %-4s %-8s %10s %-21s %7s %-11s\n", f[1], f[h["profiles"]], f[h["extra_delay"]], f[h["extra_loss"]], f[h["sched"]], f[h["seed"]], f[2], p99, ci, (f[h["errors"]] == "" ? "-" : f[h["errors"]]), sh }' "$run/summary.csv"
+      pp = (f[h["p2p_p99_ns"]] == "") ? "-" : sprintf("%.3f", f[h["p2p_p99_ns"]] / 1e6)
+      printf "%-5s %-20s %-7s %-6s %-6s %-4s %-8s %10s %-21s %10s %7s %-11s\n", f[1], f[h["profiles"]], f[h["extra_delay"]], f[h["extra_loss"]], f[h["sched"]], f[h["seed"]], f[2], p99, ci, pp, (f[h["errors"]] == "" ? "-" : f[h["errors"]]), sh }' "$run/summary.csv"
 }
 
 # The whole merge, under the run's lock.
