@@ -7,6 +7,11 @@
 #include <linux/tcp.h> /* the kernel's tcp_info: glibc's copy lacks the byte counters */
 #include <string.h>
 
+#ifndef MPTCP_FULL_INFO
+/* include/uapi/linux/mptcp.h (6.5+): MPTCP_FULL_INFO 4. */
+#define MPTCP_FULL_INFO 4
+#endif
+
 #ifndef SOL_MPTCP
 /* include/linux/socket.h: SOL_MPTCP 284 (not exported by glibc 2.36). */
 #define SOL_MPTCP 284
@@ -110,6 +115,87 @@ int tele_parse_addrs(const void *buf, size_t len, struct conn_sample *cs)
     return 0;
 }
 
+/* One element of the MPTCP_FULL_INFO subflow array (uapi struct mptcp_subflow_info). */
+struct hg_sfinfo {
+    uint32_t id;
+    struct mptcp_subflow_addrs addrs;
+};
+
+/* The uapi layouts on x86-64: a 40-byte header, 8 + 256-byte subflow entries. */
+_Static_assert(sizeof(struct hg_mptcp_full_info) == 40, "uapi mptcp_full_info header layout");
+_Static_assert(sizeof(struct hg_sfinfo) == 8 + sizeof(struct mptcp_subflow_addrs),
+               "uapi mptcp_subflow_info layout");
+
+int tele_parse_full(const void *fi, size_t len, const void *sf, const void *ti,
+                    struct conn_sample *cs)
+{
+    struct hg_mptcp_full_info h;
+    if (len < sizeof(h))
+        return -1;
+    memcpy(&h, fi, sizeof(h));
+    if (tele_parse_info((const uint8_t *)fi + sizeof(h), len - sizeof(h), cs) != 0)
+        return -1;
+    if (h.size_sfinfo_user == 0 || h.size_tcpinfo_user == 0)
+        return -1;
+    uint32_t n = h.num_subflows < h.size_arrays_user ? h.num_subflows : h.size_arrays_user;
+    if (n > TELE_MAX_SF)
+        n = TELE_MAX_SF;
+    /* The kernel filled min(its size, ours) bytes of each element; the stride is ours. */
+    size_t sfl =
+        h.size_sfinfo_kernel < h.size_sfinfo_user ? h.size_sfinfo_kernel : h.size_sfinfo_user;
+    size_t til =
+        h.size_tcpinfo_kernel < h.size_tcpinfo_user ? h.size_tcpinfo_kernel : h.size_tcpinfo_user;
+    cs->nsf_kernel = h.num_subflows;
+    cs->full_info = true;
+    for (uint32_t i = 0; i < n; i++) {
+        struct hg_sfinfo e;
+        struct tcp_info t;
+        memset(&e, 0, sizeof(e));
+        memset(&t, 0, sizeof(t));
+        memcpy(&e, (const uint8_t *)sf + (size_t)i * h.size_sfinfo_user,
+               sfl < sizeof(e) ? sfl : sizeof(e));
+        memcpy(&t, (const uint8_t *)ti + (size_t)i * h.size_tcpinfo_user,
+               til < sizeof(t) ? til : sizeof(t));
+        struct sf_sample *s = &cs->sf[i];
+        s->have_addr = sfl >= sizeof(e);
+        memcpy(&s->local, &e.addrs.ss_local, sizeof(s->local));
+        memcpy(&s->remote, &e.addrs.ss_remote, sizeof(s->remote));
+        s->have_info = til > 0;
+        s->state = t.tcpi_state;
+        s->rtt_us = t.tcpi_rtt;
+        s->rttvar_us = t.tcpi_rttvar;
+        s->snd_cwnd = t.tcpi_snd_cwnd;
+        s->total_retrans = t.tcpi_total_retrans;
+        s->lost = t.tcpi_lost;
+        s->bytes_acked = t.tcpi_bytes_acked;
+        s->bytes_received = t.tcpi_bytes_received;
+        s->bytes_sent = t.tcpi_bytes_sent;
+    }
+    cs->nsf = n;
+    return 0;
+}
+
+/* One MPTCP_FULL_INFO call; -errno when the kernel does not know it (then: three calls). */
+static int sample_full(int fd, struct conn_sample *cs)
+{
+    struct {
+        struct hg_mptcp_full_info h;
+        struct mptcp_info mi;
+    } req;
+    static struct hg_sfinfo sf[TELE_MAX_SF];
+    static struct tcp_info ti[TELE_MAX_SF];
+    memset(&req, 0, sizeof(req));
+    req.h.size_sfinfo_user = sizeof(sf[0]);
+    req.h.size_tcpinfo_user = sizeof(ti[0]);
+    req.h.size_arrays_user = TELE_MAX_SF;
+    req.h.subflow_info = (uint64_t)(uintptr_t)sf;
+    req.h.tcp_info = (uint64_t)(uintptr_t)ti;
+    socklen_t len = sizeof(req);
+    if (getsockopt(fd, SOL_MPTCP, MPTCP_FULL_INFO, &req, &len) != 0)
+        return -errno;
+    return tele_parse_full(&req, len, sf, ti, cs) == 0 ? 0 : -EINVAL;
+}
+
 /* Buffer for a subflow_data header plus TELE_MAX_SF elements of the larger struct. */
 union sfd_buf {
     struct mptcp_subflow_data hdr;
@@ -159,6 +245,16 @@ int tele_sample(int fd, bool tcp, struct conn_sample *cs)
     memset(cs, 0, sizeof(*cs));
     if (tcp)
         return sample_tcp(fd, cs);
+    int rc = sample_full(fd, cs);
+    if (rc == 0 && !cs->fallback)
+        return 0;
+    if (rc == -EOPNOTSUPP || cs->fallback) {
+        /* net/mptcp/sockopt.c: a fallen-back socket has no subflow list; sample it as TCP. */
+        memset(cs, 0, sizeof(*cs));
+        cs->fallback = true;
+        return sample_tcp(fd, cs);
+    }
+    memset(cs, 0, sizeof(*cs));
     struct mptcp_info mi;
     socklen_t len = sizeof(mi);
     if (getsockopt(fd, SOL_MPTCP, MPTCP_INFO, &mi, &len) != 0) {

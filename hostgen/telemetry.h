@@ -29,6 +29,7 @@ struct conn_sample {
     uint32_t flags;
     uint64_t write_seq, snd_una, rcv_nxt;
     uint32_t nsf_kernel; /* subflows the kernel reported */
+    bool full_info;      /* one MPTCP_FULL_INFO snapshot (else three separate getsockopts) */
     size_t nsf;          /* entries filled in sf[] */
     struct sf_sample sf[TELE_MAX_SF];
 };
@@ -40,6 +41,31 @@ struct conn_sample {
 int tele_parse_info(const void *buf, size_t len, struct conn_sample *cs);
 int tele_parse_tcpinfo(const void *buf, size_t len, struct conn_sample *cs);
 int tele_parse_addrs(const void *buf, size_t len, struct conn_sample *cs);
+
+/*
+ * MPTCP_FULL_INFO (Linux 6.5+, uapi mptcp.h; Debian 12's headers predate it): one call fills
+ * mptcp_info plus caller-provided arrays of mptcp_subflow_info and tcp_info. Layout copied from
+ * include/uapi/linux/mptcp.h under our own names so newer headers cannot clash.
+ */
+struct hg_mptcp_full_info {
+    uint32_t size_tcpinfo_kernel; /* set by the kernel */
+    uint32_t size_tcpinfo_user;
+    uint32_t size_sfinfo_kernel; /* set by the kernel */
+    uint32_t size_sfinfo_user;
+    uint32_t num_subflows; /* set by the kernel: the real count */
+    uint32_t size_arrays_user;
+    uint64_t subflow_info __attribute__((aligned(8))); /* user pointer */
+    uint64_t tcp_info __attribute__((aligned(8)));     /* user pointer */
+    /* struct mptcp_info follows (variable size across kernels) */
+};
+
+/*
+ * Parses an MPTCP_FULL_INFO answer: fi/len as returned (len = optlen), sf and ti the arrays the
+ * caller passed with element sizes fi->size_sfinfo_user / size_tcpinfo_user and capacity
+ * fi->size_arrays_user. 0 or -1.
+ */
+int tele_parse_full(const void *fi, size_t len, const void *sf, const void *ti,
+                    struct conn_sample *cs);
 
 /* Samples fd (an MPTCP socket, or a TCP one when tcp is true). Returns 0 or -errno. */
 int tele_sample(int fd, bool tcp, struct conn_sample *cs);

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kernel/lib/klib.h"
 #include "telemetry.h"
@@ -16,6 +17,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)tele_parse_tcpinfo(data, size, &cs);
     (void)tele_parse_addrs(data, size, &cs);
     ASSERT(cs.nsf <= TELE_MAX_SF, "never more subflows than the array holds");
+    /* MPTCP_FULL_INFO: the header says how big the arrays are; give it arrays that match. */
+    if (size >= sizeof(struct hg_mptcp_full_info)) {
+        struct hg_mptcp_full_info h;
+        memcpy(&h, data, sizeof(h));
+        size_t cap = h.size_arrays_user < TELE_MAX_SF ? h.size_arrays_user : TELE_MAX_SF;
+        h.size_arrays_user = (uint32_t)cap;
+        h.size_sfinfo_user %= 1024;
+        h.size_tcpinfo_user %= 1024;
+        static uint8_t sf[TELE_MAX_SF * 1024], ti[TELE_MAX_SF * 1024];
+        static uint8_t buf[4096];
+        size_t n = size < sizeof(buf) ? size : sizeof(buf);
+        memcpy(buf, data, n);
+        memcpy(buf, &h, sizeof(h));
+        memset(&cs, 0, sizeof(cs));
+        (void)tele_parse_full(buf, n, sf, ti, &cs);
+        ASSERT(cs.nsf <= TELE_MAX_SF, "never more subflows than the array holds");
+    }
     static FILE *null;
     if (null == NULL)
         null = fopen("/dev/null", "w");

@@ -112,6 +112,56 @@ static void test_addrs_and_info(void **state)
     assert_int_equal(tele_parse_info(&mi, 20, &cs), -1);
 }
 
+/* MPTCP_FULL_INFO: header + mptcp_info, arrays with the caller's stride, kernel sizes respected. */
+static void test_full_info(void **state)
+{
+    (void)state;
+    struct {
+        struct hg_mptcp_full_info h;
+        struct mptcp_info mi;
+    } fi;
+    static uint8_t sf[4][300], ti[4][300];
+    memset(&fi, 0, sizeof(fi));
+    memset(sf, 0, sizeof(sf));
+    memset(ti, 0, sizeof(ti));
+    fi.h.size_sfinfo_user = 300;
+    fi.h.size_tcpinfo_user = 300;
+    /* u32 id, then the addresses at offset 8 (sockaddr_storage is 8-aligned): 264 bytes. */
+    fi.h.size_sfinfo_kernel = 8 + sizeof(struct mptcp_subflow_addrs);
+    /* A kernel whose tcp_info stops before the byte counters: they must read as zero. */
+    fi.h.size_tcpinfo_kernel = (uint32_t)offsetof(struct tcp_info, tcpi_total_retrans) + 4;
+    fi.h.num_subflows = 3;
+    fi.h.size_arrays_user = 2; /* room for 2 only */
+    fi.mi.mptcpi_subflows = 2;
+    for (int i = 0; i < 2; i++) {
+        struct mptcp_subflow_addrs a;
+        memset(&a, 0, sizeof(a));
+        a.sin_local.sin_family = AF_INET;
+        a.sin_local.sin_port = htons((uint16_t)(40000 + i));
+        inet_pton(AF_INET, i ? "10.12.0.1" : "10.11.0.1", &a.sin_local.sin_addr);
+        memcpy(sf[i] + 8, &a, sizeof(a));
+        struct tcp_info t;
+        memset(&t, 0xff, sizeof(t));
+        t.tcpi_rtt = 500u + (unsigned)i;
+        memcpy(ti[i], &t, sizeof(t));
+    }
+    struct conn_sample cs;
+    memset(&cs, 0, sizeof(cs));
+    assert_int_equal(tele_parse_full(&fi, sizeof(fi), sf, ti, &cs), 0);
+    assert_true(cs.full_info);
+    assert_int_equal(cs.nsf, 2);
+    assert_int_equal(cs.nsf_kernel, 3);
+    assert_int_equal(cs.subflows, 2);
+    assert_int_equal(cs.sf[1].rtt_us, 501);
+    assert_int_equal(cs.sf[1].bytes_acked, 0);
+    char l[64];
+    assert_string_equal(tele_addr_str(&cs.sf[1].local, l, sizeof(l)), "10.12.0.1:40001");
+    /* Too short to hold mptcp_info, or zero element sizes: refused. */
+    assert_int_equal(tele_parse_full(&fi, sizeof(fi.h) + 8, sf, ti, &cs), -1);
+    fi.h.size_tcpinfo_user = 0;
+    assert_int_equal(tele_parse_full(&fi, sizeof(fi), sf, ti, &cs), -1);
+}
+
 /* A SUB_ESTABLISHED event as the kernel sends it (attribute types from uapi mptcp.h). */
 static void test_pm_event(void **state)
 {
@@ -183,9 +233,8 @@ static void test_endpoint_words(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tcpinfo),
-        cmocka_unit_test(test_addrs_and_info),
-        cmocka_unit_test(test_pm_event),
+        cmocka_unit_test(test_tcpinfo),        cmocka_unit_test(test_addrs_and_info),
+        cmocka_unit_test(test_full_info),      cmocka_unit_test(test_pm_event),
         cmocka_unit_test(test_endpoint_words),
     };
     return cmocka_run_group_tests_name("telemetry", tests, NULL, NULL);
