@@ -3,6 +3,7 @@
 # DATA_FIN) between two network namespaces it creates, and prints one line per packet for
 # mptcp_xcheck: src sport dst dport flags seq ack len options-hex payload-hex.
 # Usage: linux_capture.sh <out.txt> <checksum 0|1>. Needs root. Cleans up on any exit.
+# Exit 3: tcpdump lost packets (a loaded machine); try again.
 set -euo pipefail
 out=$1
 csum=${2:-0}
@@ -38,10 +39,14 @@ for ns in "$c" "$s"; do
   ip netns exec "$ns" sysctl -qw net.mptcp.blackhole_timeout=0 2>/dev/null || true
   ip -n "$ns" mptcp limits set subflows 2 add_addr_accepted 2
 done
+# A slower first path (token bucket, client to server) makes Linux's scheduler put part of the
+# burst on the joined subflow, so both subflows carry data (sch_tbf; without it, still a test).
+tc -n "$c" qdisc add dev "mc0-$$" root tbf rate 10mbit burst 32kb limit 2mb 2>/dev/null ||
+  echo "note: no tbf qdisc, subflow split left to Linux's scheduler" >&2
 # The server announces its second address; the client's in-kernel PM joins it.
 ip -n "$s" mptcp endpoint add 10.77.1.2 dev "ms1-$$" id 1 signal
 
-ip netns exec "$s" tcpdump -q -U -i any -s 0 -w "$work/cap.pcap" tcp port 5999 2>"$work/tcpdump.log" &
+ip netns exec "$s" tcpdump -q -U -B 32768 -i any -s 0 -w "$work/cap.pcap" tcp port 5999 2>"$work/tcpdump.log" &
 pids+=($!)
 # tcpdump says "listening on" once its capture is open; a loaded machine may take a while
 for _ in $(seq 100); do grep -q "listening on" "$work/tcpdump.log" && break; sleep 0.1; done
@@ -84,7 +89,7 @@ while s.recv(65536):
     pass
 s.close()
 PY
-ip netns exec "$s" python3 "$work/srv.py" &
+timeout 40 ip netns exec "$s" python3 "$work/srv.py" &
 srv=$!
 pids+=($srv)
 for _ in $(seq 100); do ip netns exec "$s" ss -Hltn 'sport = :5999' | grep -q . && break; sleep 0.1; done
@@ -94,6 +99,9 @@ sleep 1
 ip netns exec "$c" nstat -az 2>/dev/null | grep -E 'MPTcpExt(MPJoinSynAckRx|MPCapableFallbackSYNACK|MPJoinSynAckHMacFailure|AddAddr|DSSNotMatching) ' >"$out.nstat" || true
 kill "${pids[0]}" 2>/dev/null || true
 wait "${pids[0]}" 2>/dev/null || true
+# A capture that lost packets cannot be replayed; say so (exit 3) so the caller can retry.
+dropped=$(awk '/packets dropped by kernel/ { print $1 }' "$work/tcpdump.log")
+if [ "${dropped:-0}" != 0 ]; then echo "capture dropped ${dropped} packets" >&2; exit 3; fi
 tshark -r "$work/cap.pcap" -T fields -E separator=' ' -E occurrence=f \
   -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport -e tcp.flags -e tcp.seq_raw -e tcp.ack_raw \
   -e tcp.len -e tcp.options -e tcp.payload 2>/dev/null |
