@@ -59,6 +59,7 @@
     X(tcp_retransmits)                                                                             \
     X(tcp_fast_retransmits)                                                                        \
     X(tcp_rto_expired)                                                                             \
+    X(tcp_tlp_probes)                                                                              \
     X(tcp_sack_blocks_rx)                                                                          \
     X(tcp_sack_blocks_tx)                                                                          \
     X(tcp_delayed_acks)                                                                            \

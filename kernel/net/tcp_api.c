@@ -83,7 +83,7 @@ void tcp_drop(struct tcp_pcb *pcb, int err)
         pcb->ext->closed(pcb, err);
     pcb->state = TCPS_CLOSED;
     pcb->err = err;
-    pcb->rto_at = pcb->delack_at = pcb->tw_at = 0;
+    pcb->rto_at = pcb->delack_at = pcb->tw_at = pcb->pto_at = 0;
     pcb->n_ooo = 0;
     if (was_listener_child) {
         unqueue_child(pcb); /* never accepted: nobody owns it */

@@ -28,6 +28,52 @@ void tcp_arm_rto(struct tcp_pcb *pcb)
     pcb->rto_at = ns_port_now_ns() + rto * 1000000u;
 }
 
+#define TLP_WCDELACK_US 200000u /* RFC 8985 7.2 WCDelAckT: worst-case delayed ACK, 200 ms */
+
+void tcp_arm_pto(struct tcp_pcb *pcb)
+{
+    uint32_t flight = pcb->snd_max - pcb->snd_una;
+    pcb->pto_at = 0;
+    /* RFC 8985 7.1: needs SACK (the probe's ACK reveals the loss) and an RTT sample; one probe
+     * at a time; not during recovery or in states without data. */
+    if (!pcb->sack_ok || !pcb->rtt_valid || pcb->tlp_sent || pcb->in_recovery || flight == 0 ||
+        (pcb->state != TCPS_ESTABLISHED && pcb->state != TCPS_CLOSE_WAIT &&
+         pcb->state != TCPS_FIN_WAIT_1 && pcb->state != TCPS_LAST_ACK))
+        return;
+    /* RFC 8985 7.2: PTO = 2*SRTT, plus WCDelAckT when one segment is in flight; never later
+     * than the RTO. */
+    uint64_t pto_us = 2ull * pcb->srtt_us;
+    if (flight <= pcb->mss)
+        pto_us += TLP_WCDELACK_US;
+    if (pto_us < 1000)
+        pto_us = 1000; /* the clock's granularity */
+    uint64_t at = ns_port_now_ns() + pto_us * 1000u;
+    if (!pcb->rto_at || at < pcb->rto_at)
+        pcb->pto_at = at;
+}
+
+void tcp_tlp_fire(struct tcp_pcb *pcb)
+{
+    pcb->pto_at = 0;
+    if (pcb->snd_una == pcb->snd_max || pcb->in_recovery)
+        return;
+    /* RFC 8985 7.3: send new data if the windows allow, else retransmit the last segment. */
+    uint32_t data_end = pcb->sb_seq + pcb->snd.len;
+    uint32_t flight = pcb->snd_nxt - pcb->snd_una;
+    pcb->tlp_sent = true;
+    pcb->st->stats.tcp_tlp_probes++;
+    if (SEQ_LT(pcb->snd_nxt, data_end) && pcb->snd_wnd > flight) {
+        uint32_t cwnd = pcb->cwnd;
+        pcb->cwnd = flight + pcb->mss; /* exactly one more segment */
+        tcp_output(pcb);
+        if (pcb->cwnd == flight + pcb->mss)
+            pcb->cwnd = cwnd;
+    } else {
+        tcp_retransmit_last(pcb);
+    }
+    tcp_arm_rto(pcb);
+}
+
 void tcp_rtt_sample(struct tcp_pcb *pcb, uint32_t rtt_us)
 {
     const struct ns_config *c = &pcb->st->cfg;

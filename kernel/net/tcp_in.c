@@ -277,6 +277,7 @@ static void enter_time_wait(struct tcp_pcb *pcb)
 {
     tcp_set_state(pcb, TCPS_TIME_WAIT);
     pcb->rto_at = 0;
+    pcb->pto_at = 0;
     pcb->delack_at = 0;
     /* RFC 9293 3.10.7.4: TIME-WAIT lasts 2 MSL. */
     pcb->tw_at = ns_port_now_ns() + 2ull * pcb->st->cfg.msl_ms * 1000000u;
@@ -370,10 +371,14 @@ static bool ack_input(struct tcp_pcb *pcb, const struct seg *s)
             pcb->snd_nxt = pcb->snd_una;
         tcp_cc_ack(pcb, acked);
         /* RFC 6298 5.2/5.3: stop the timer when all is acknowledged, else restart it. */
-        if (pcb->snd_una == pcb->snd_max)
+        pcb->tlp_sent = false;
+        if (pcb->snd_una == pcb->snd_max) {
             pcb->rto_at = 0;
-        else
+            pcb->pto_at = 0;
+        } else {
             tcp_arm_rto(pcb);
+            tcp_arm_pto(pcb);
+        }
     } else if (s->ack == pcb->snd_una && pcb->snd_una != pcb->snd_max &&
                (new_sack || (s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
                              (s->wnd << pcb->snd_wscale) == old_wnd))) {

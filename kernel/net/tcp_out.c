@@ -214,6 +214,17 @@ static uint32_t retransmit_at(struct tcp_pcb *pcb, uint32_t seq, uint32_t max)
     return seq + sent + ((flags & TCP_FIN) && sent == n ? 1 : 0);
 }
 
+/* The highest-sequence segment we sent (the tail loss probe's retransmission, RFC 8985 7.3). */
+void tcp_retransmit_last(struct tcp_pcb *pcb)
+{
+    uint32_t data_end = pcb->sb_seq + pcb->snd.len;
+    uint32_t end = SEQ_GT(pcb->snd_max, data_end) ? data_end : pcb->snd_max;
+    uint32_t start = end - pcb->sb_seq > pcb->mss ? end - pcb->mss : pcb->sb_seq;
+    if (SEQ_LT(start, pcb->snd_una))
+        start = pcb->snd_una;
+    (void)retransmit_at(pcb, start, end - start);
+}
+
 /* One segment at snd_una (fast retransmit, NewReno partial ACK). */
 void tcp_retransmit_head(struct tcp_pcb *pcb)
 {
@@ -331,6 +342,7 @@ void tcp_output(struct tcp_pcb *pcb)
             pcb->snd_max = pcb->snd_nxt;
         if (!pcb->rto_at)
             tcp_arm_rto(pcb);
+        tcp_arm_pto(pcb);
     }
     /* Data waiting behind a zero window: keep the timer running so it probes (RFC 9293 3.8.6.1). */
     if (!pcb->rto_at && SEQ_LT(pcb->snd_nxt, pcb->sb_seq + pcb->snd.len))

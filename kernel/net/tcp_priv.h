@@ -97,6 +97,8 @@ struct tcp_pcb {
     uint64_t rtt_start_ns;
     int backoff;
     uint64_t rto_at, delack_at, tw_at; /* port clock ns; 0 = not armed */
+    uint64_t pto_at;                   /* tail loss probe (RFC 8985 section 7) */
+    bool tlp_sent;                     /* a probe is out and unanswered */
     unsigned unacked_segs;
     bool ack_now;
 
@@ -125,6 +127,7 @@ void tcp_send_rst(struct ns_stack *st, uint32_t src, uint32_t dst, uint16_t spor
                   uint32_t seq, uint32_t ack, bool with_ack);
 void tcp_retransmit_head(struct tcp_pcb *pcb);
 bool tcp_sack_retransmit(struct tcp_pcb *pcb);
+void tcp_retransmit_last(struct tcp_pcb *pcb);
 void tcp_send_probe(struct tcp_pcb *pcb);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
 size_t tcp_build_options(struct tcp_pcb *pcb, uint8_t flags, uint32_t seq, uint32_t *len,
@@ -139,6 +142,9 @@ void tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 void tcp_rtt_sample(struct tcp_pcb *pcb, uint32_t rtt_us);
 void tcp_arm_rto(struct tcp_pcb *pcb);
+/* Tail loss probe (RFC 8985 section 7): arm after new data or an ACK; fire from the timer. */
+void tcp_arm_pto(struct tcp_pcb *pcb);
+void tcp_tlp_fire(struct tcp_pcb *pcb);
 
 /* tcp_api.c / tcp_timer.c */
 struct tcp_pcb *tcp_pcb_new(struct ns_stack *st);

@@ -5,6 +5,8 @@ static void rto_expired(struct tcp_pcb *pcb)
 {
     struct ns_stack *st = pcb->st;
     pcb->rto_at = 0;
+    pcb->pto_at = 0;
+    pcb->tlp_sent = false;
     uint32_t data_end = pcb->sb_seq + pcb->snd.len;
     bool outstanding = pcb->snd_una != pcb->snd_max;
     if (!outstanding && pcb->state != TCPS_SYN_RCVD && pcb->state != TCPS_SYN_SENT) {
@@ -49,6 +51,8 @@ void ns_tcp_poll(struct ns_stack *st, uint64_t now)
             st->stats.tcp_delayed_acks++;
             tcp_send_ack(pcb);
         }
+        if (pcb->pto_at && now >= pcb->pto_at && !pcb->dead)
+            tcp_tlp_fire(pcb);
         if (pcb->rto_at && now >= pcb->rto_at)
             rto_expired(pcb);
         if (!pcb->dead && pcb->tw_at && now >= pcb->tw_at) {
@@ -68,6 +72,8 @@ uint64_t ns_tcp_deadline(const struct ns_stack *st)
             d = pcb->delack_at;
         if (pcb->rto_at && pcb->rto_at < d)
             d = pcb->rto_at;
+        if (pcb->pto_at && pcb->pto_at < d)
+            d = pcb->pto_at;
         if (pcb->tw_at && pcb->tw_at < d)
             d = pcb->tw_at;
     }

@@ -581,6 +581,54 @@ static void test_half_close(void **state)
     ns_tcp_close(c);
 }
 
+/* RFC 8985 7: with SACK and an RTT sample, a silent tail gets a probe after 2*SRTT, long
+ * before the RTO: the last segment goes again so the peer's SACK reveals what was lost. */
+static void test_tail_loss_probe(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41012);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    ns_tcp_send(c, "x", 1);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    const uint8_t *ts = h_find_opt(&s, 8);
+    h_now_ns += 10 * 1000000ull; /* RTT sample: 10 ms */
+    struct h_seg a = {.sport = p.port,
+                      .dport = 7,
+                      .seq = p.snd_nxt,
+                      .ack = s.seq + 1,
+                      .flags = F_ACK,
+                      .wnd = 0xffff};
+    uint8_t o[12] = {1, 1, 8, 10, 0, 0, 0, 9};
+    memcpy(o + 8, ts + 2, 4);
+    memcpy(a.opt, o, 12);
+    a.optlen = 12;
+    h_send_tcp(&a, false);
+    uint8_t big[3000];
+    memset(big, 't', sizeof(big));
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, big, sizeof(big)), 3000);
+    int sent = h_count_tcp();
+    assert_int_equal(sent, 3);
+    struct h_seg last;
+    assert_true(h_parse_tcp(h_last_tcp(), &last));
+    h_advance_ms(19);
+    assert_int_equal(h_count_tcp(), sent);
+    h_advance_ms(2);
+    assert_int_equal(h_stack()->stats.tcp_tlp_probes, 1);
+    assert_int_equal(h_count_tcp(), sent + 1);
+    struct h_seg probe;
+    assert_true(h_parse_tcp(h_last_tcp(), &probe));
+    /* The last MSS worth of data: it ends where the last segment ended. */
+    assert_int_equal(probe.seq + probe.len, last.seq + last.len);
+    assert_true(probe.len > last.len);
+    /* One probe only; then the RTO (200 ms floor) as usual. */
+    h_advance_ms(100);
+    assert_int_equal(h_count_tcp(), sent + 1);
+    assert_int_equal(h_stack()->stats.tcp_rto_expired, 0);
+}
+
 int run_tcp_more_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +646,7 @@ int run_tcp_more_tests(void)
         cmocka_unit_test_setup_teardown(test_active_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window_closes_and_reopens, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_loss_probe, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
 }
