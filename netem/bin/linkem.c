@@ -130,6 +130,8 @@ int main(int argc, char **argv)
 
     static struct lk_link l;
     l.ctl_fd = -1;
+    for (int i = 0; i < LK_CTL_CLIENTS; i++)
+        l.cli[i].fd = -1;
     char err[1024];
     struct prof_dir dir[2];
     int64_t now = lk_now();

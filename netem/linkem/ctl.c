@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,8 +19,8 @@ int64_t lk_now(void)
     return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-/* Longest a control connection may hold the event loop. */
-#define CTL_BUDGET_MS 200
+/* Longest a reply write may wait for a client that does not read. */
+#define CTL_WRITE_MS 100
 
 static const char *const dname[2] = {"downlink", "uplink"};
 
@@ -168,14 +169,15 @@ int lk_ctl_open(struct lk_link *l, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* Writes all of buf, waiting at most 1 s per chunk: a stuck client must not stall the link. */
+/* Writes all of buf, waiting at most CTL_WRITE_MS per chunk: replies are small and fit the
+ * socket buffer, so this only waits for a client that stopped reading. */
 static void write_all(int fd, const char *buf, size_t n)
 {
     while (n > 0) {
         ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EAGAIN) {
             struct pollfd p = {.fd = fd, .events = POLLOUT};
-            if (poll(&p, 1, CTL_BUDGET_MS) <= 0)
+            if (poll(&p, 1, CTL_WRITE_MS) <= 0)
                 return;
             continue;
         }
@@ -186,42 +188,71 @@ static void write_all(int fd, const char *buf, size_t n)
     }
 }
 
-void lk_ctl_serve(struct lk_link *l)
+static void client_close(struct lk_link *l, int i)
 {
-    int c = accept4(l->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (c < 0)
+    struct ctl_client *c = &l->cli[i];
+    if (c->fd < 0)
         return;
-    char in[2048];
-    size_t have = 0;
-    /* The link does not forward while a client is served: a connection gets at most
-     * CTL_BUDGET_MS in total (send the commands, then shut down the write side). */
-    int64_t end = lk_now() + CTL_BUDGET_MS * 1000000ll;
-    for (;;) {
-        struct pollfd p = {.fd = c, .events = POLLIN};
-        int64_t left = (end - lk_now()) / 1000000;
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+    if (epoll_ctl(l->ep_fd, EPOLL_CTL_DEL, c->fd, NULL) != 0)
+        perror("linkem: epoll_ctl del");
+    close(c->fd);
+    c->fd = -1;
+    c->have = 0;
+}
+
+void lk_ctl_accept(struct lk_link *l, uint64_t tag_base)
+{
+    int fd = accept4(l->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    for (int i = 0; i < LK_CTL_CLIENTS; i++) {
+        if (l->cli[i].fd >= 0)
+            continue;
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_base + (uint64_t)i};
+        if (epoll_ctl(l->ep_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
             break;
-        ssize_t r = recv(c, in + have, sizeof(in) - 1 - have, 0);
-        if (r <= 0)
-            break;
-        have += (size_t)r;
-        in[have] = '\0';
-        char *nl;
-        while ((nl = strchr(in, '\n')) != NULL) {
-            *nl = '\0';
-            if (nl > in && nl[-1] == '\r')
-                nl[-1] = '\0';
-            char reply[4096];
-            lk_ctl_exec(l, in, reply, sizeof(reply));
-            write_all(c, reply, strlen(reply));
-            size_t used = (size_t)(nl + 1 - in);
-            memmove(in, nl + 1, have - used + 1);
-            have -= used;
-        }
-        if (have == sizeof(in) - 1) {
-            write_all(c, "error: line too long\n", 21);
-            break;
-        }
+        l->cli[i].fd = fd;
+        l->cli[i].have = 0;
+        return;
     }
-    close(c);
+    write_all(fd, "error: too many control connections\n", 36);
+    close(fd);
+}
+
+void lk_ctl_client(struct lk_link *l, int i)
+{
+    struct ctl_client *c = &l->cli[i];
+    if (c->fd < 0)
+        return;
+    ssize_t r = recv(c->fd, c->in + c->have, sizeof(c->in) - 1 - c->have, 0);
+    if (r < 0 && errno == EAGAIN)
+        return;
+    if (r <= 0) {
+        client_close(l, i); /* EOF: the client has said everything */
+        return;
+    }
+    c->have += (size_t)r;
+    c->in[c->have] = '\0';
+    char *nl;
+    while ((nl = strchr(c->in, '\n')) != NULL) {
+        *nl = '\0';
+        if (nl > c->in && nl[-1] == '\r')
+            nl[-1] = '\0';
+        char reply[4096];
+        lk_ctl_exec(l, c->in, reply, sizeof(reply));
+        write_all(c->fd, reply, strlen(reply));
+        size_t used = (size_t)(nl + 1 - c->in);
+        memmove(c->in, nl + 1, c->have - used + 1);
+        c->have -= used;
+    }
+    if (c->have == sizeof(c->in) - 1) {
+        write_all(c->fd, "error: line too long\n", 21);
+        client_close(l, i);
+    }
+}
+
+void lk_ctl_close_all(struct lk_link *l)
+{
+    for (int i = 0; i < LK_CTL_CLIENTS; i++)
+        client_close(l, i);
 }

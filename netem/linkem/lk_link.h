@@ -9,6 +9,14 @@
 #include "pcap.h"
 #include "shaper.h"
 
+/* Control connections served at once; each keeps a partial line between reads. */
+#define LK_CTL_CLIENTS 4
+struct ctl_client {
+    int fd; /* -1 when free */
+    size_t have;
+    char in[2048];
+};
+
 /* Direction d reads from ep[d] and writes to ep[1-d]: ep[0] is the host end (downlink
  * source), ep[1] the guest end (uplink source). */
 struct lk_link {
@@ -23,6 +31,7 @@ struct lk_link {
     bool failed; /* stopped because of an error */
     struct pcap pcap;
     int ctl_fd; /* listening control socket, -1 if none */
+    struct ctl_client cli[LK_CTL_CLIENTS];
     char ctl_path[108];
     int timer_fd, sig_fd, ep_fd;
     int64_t armed; /* the time the timerfd is armed for (0 = not yet) */
@@ -38,8 +47,11 @@ void lk_print_counters(const struct lk_link *l, FILE *f);
 void lk_ctl_exec(struct lk_link *l, const char *cmd, char *reply, size_t len);
 /* Creates the listening control socket at path. */
 int lk_ctl_open(struct lk_link *l, const char *path, char *err, size_t errlen);
-/* Serves one client connection (reads commands until EOF, bounded time). */
-void lk_ctl_serve(struct lk_link *l);
+/* Accepts a control connection into the event loop (epoll tag tag_base + slot). */
+void lk_ctl_accept(struct lk_link *l, uint64_t tag_base);
+/* Reads what client slot i sent and answers each complete line; closes it at EOF. */
+void lk_ctl_client(struct lk_link *l, int i);
+void lk_ctl_close_all(struct lk_link *l);
 /* Runs until SIGINT/SIGTERM; 0 on a clean stop. */
 int lk_run(struct lk_link *l);
 

@@ -169,7 +169,7 @@ static int add_fd(int ep, int fd, uint64_t tag)
     return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { T_END0, T_END1, T_TIMER, T_SIG, T_CTL };
+enum { T_END0, T_END1, T_TIMER, T_SIG, T_CTL, T_CLI /* + client slot */ };
 
 int lk_run(struct lk_link *l)
 {
@@ -230,7 +230,11 @@ int lk_run(struct lk_link *l)
                 break;
             }
             case T_CTL:
-                lk_ctl_serve(l);
+                lk_ctl_accept(l, T_CLI);
+                break;
+            default:
+                if (ev[i].data.u64 >= T_CLI && ev[i].data.u64 < T_CLI + LK_CTL_CLIENTS)
+                    lk_ctl_client(l, (int)(ev[i].data.u64 - T_CLI));
                 break;
             }
         }
@@ -244,5 +248,6 @@ int lk_run(struct lk_link *l)
             return -1;
         }
     }
+    lk_ctl_close_all(l);
     return l->failed ? -1 : 0;
 }

@@ -604,7 +604,9 @@ static void t_gilbert(void)
  * Frame spacing of a paced link, robust to scheduling: with the nominal spacing g, on-time
  * frames satisfy recv_i - i*g = const and late ones lie above it. The on-time envelope is
  * found as the minimum of recv_i - i*g in the first and in the last quarter; the spacing
- * between those two frames is exact for a correct link, and a wrong rate shows as drift.
+ * between those two frames is exact for a correct link, and a wrong rate shows as drift. On a
+ * heavily loaded machine a whole quarter can run late, so the e2e tolerance is 2%; the
+ * engine's timing is checked exactly on a virtual clock (test_shaper).
  */
 static double paced_spacing(const struct run *r, double g)
 {
@@ -638,8 +640,9 @@ static void t_rate(void)
     do_run(&r);
     double slope = paced_spacing(&r, 600e3);
     double mbit = slope > 0 ? 1500 * 8 / slope * 1e3 : 0;
-    tap(r.nrx == 1500 && fabs(slope - 600e3) <= 0.005 * 600e3,
-        "rate 20mbit: %zu frames of 1500 B, one every %.2f us (want 600 +- 0.5%%), %.3f Mbit/s",
+    tap(r.nrx == 1500 && fabs(slope - 600e3) <= 0.02 * 600e3,
+        "rate 20mbit: %zu frames of 1500 B, one every %.2f us (want 600 +- 2%%; exact in the "
+        "engine tests), %.3f Mbit/s",
         r.nrx, slope / 1e3, mbit);
     free_run(&r);
 }
@@ -662,8 +665,8 @@ static void t_trace(void)
                     .drain = 1200 * MS};
     do_run(&r);
     double slope = paced_spacing(&r, 1e6);
-    tap(r.nrx == 1000 && fabs(slope - 1e6) <= 0.005 * 1e6,
-        "trace-driven rate: %zu frames, one per opportunity: every %.2f us (want 1000 +- 0.5%%)",
+    tap(r.nrx == 1000 && fabs(slope - 1e6) <= 0.02 * 1e6,
+        "trace-driven rate: %zu frames, one per opportunity: every %.2f us (want 1000 +- 2%%)",
         r.nrx, slope / 1e3);
     free_run(&r);
     unlink(tr);
@@ -860,6 +863,12 @@ static void t_control_errors(void)
             strstr(ctl_log[1], "error: delay: time needs a unit") &&
             !strncmp(ctl_log[2], "error: usage", 12) && r.nrx == 3,
         "control: bad commands get an error and the link keeps working (%zu/3 frames)", r.nrx);
+    for (int i = 0; i < 3; i++) {
+        for (char *c = ctl_log[i]; *c; c++)
+            if (*c == '\n')
+                *c = '|';
+        diag("reply %d: %.120s", i, ctl_log[i]);
+    }
     free_run(&r);
 }
 
