@@ -774,13 +774,13 @@ static void t_seed(void)
 static struct run *ctl_run;
 static char ctl_log[4][4096];
 
-/* Phase boundaries wait 150 ms first, so the previous phase's frames (5 ms delay) are out of
+/* Phase boundaries wait 300 ms first, so the previous phase's frames (5 ms delay) are out of
  * linkem before the next command: then each phase's outcome is exact. */
 static void ctl_during(struct run *r, int i)
 {
     /* frames 0-99 normal, 100-199 link down, 200-299 up again, 300-399 with 40 ms delay */
     if (i == 100 || i == 200 || i == 300)
-        usleep(150000);
+        usleep(300000);
     if (i == 50)
         ctl_cmd(r->ctl, "stats", ctl_log[0], sizeof(ctl_log[0]));
     if (i == 100)
