@@ -7,10 +7,15 @@
 #include "tools/p2pdec_parse.h"
 
 static const char usage[] =
-    "usage: com2dec [--strict] [--summary FILE] COM2_FILE|-\n"
+    "usage: com2dec [--strict] [--summary FILE] [--arrivals FILE] COM2_FILE|-\n"
     "  writes one CSV row per request record to stdout (columns: docs/records.md section 3)\n"
     "  and key=value totals to stderr (or FILE). --strict: exit 1 when any record is missing,\n"
-    "  duplicated, garbled, or the guest reported ring overflow.\n";
+    "  duplicated, garbled, or the guest reported ring overflow. --arrivals: ARRIVAL records\n"
+    "  (guest key arrivals=1) as CSV, the predictor's input trace (docs/divsa.md).\n";
+
+struct out {
+    FILE *req, *arr;
+};
 
 /* ns, or empty when the delta was not taken. */
 static void col_abs(FILE *o, uint64_t t0, uint32_t d)
@@ -30,9 +35,33 @@ static void col_diff(FILE *o, uint32_t a, uint32_t b)
         fprintf(o, ",%" PRId64, (int64_t)b - (int64_t)a);
 }
 
+/* A slot of an ARRIVAL record, empty when not taken. */
+static void col_u32(FILE *o, uint32_t v)
+{
+    if (v == P2P_NONE)
+        fputs(",", o);
+    else
+        fprintf(o, ",%" PRIu32, v);
+}
+
+static void on_arrival(FILE *o, const struct p2p_rec *r)
+{
+    fprintf(o, "%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64, r->seq, r->conn,
+            r->subflow, r->t0, r->id);
+    for (int i = 0; i < 4; i++)
+        col_u32(o, r->d[i]);
+    col_abs(o, r->t0, r->d[4]);
+    col_abs(o, r->t0, r->d[5]);
+    col_u32(o, r->d[6]);
+    fputc('\n', o);
+}
+
 static void on_rec(void *arg, const struct p2p_rec *r)
 {
-    FILE *o = arg;
+    const struct out *out = arg;
+    FILE *o = out->req;
+    if (r->type == P2P_T_ARRIVAL && out->arr != NULL)
+        on_arrival(out->arr, r);
     if (r->type != P2P_T_REQUEST)
         return;
     const uint32_t *d = r->d;
@@ -85,12 +114,14 @@ static void summary(FILE *s, const struct p2pdec *d)
 int main(int argc, char **argv)
 {
     bool strict = false;
-    const char *sumpath = NULL, *in = NULL;
+    const char *sumpath = NULL, *in = NULL, *arrpath = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--strict") == 0)
             strict = true;
         else if (strcmp(argv[i], "--summary") == 0 && i + 1 < argc)
             sumpath = argv[++i];
+        else if (strcmp(argv[i], "--arrivals") == 0 && i + 1 < argc)
+            arrpath = argv[++i];
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
             return 0;
@@ -110,6 +141,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "com2dec: cannot open %s: %s\n", in, strerror(errno));
         return 2;
     }
+    struct out out = {.req = stdout, .arr = NULL};
+    if (arrpath != NULL) {
+        if ((out.arr = fopen(arrpath, "w")) == NULL) {
+            fprintf(stderr, "com2dec: cannot write %s: %s\n", arrpath, strerror(errno));
+            if (f != stdin)
+                fclose(f);
+            return 2;
+        }
+        fputs("seq,conn,subflow,irq_ns,readable,added,want,srtt_us,ooo_bytes,pred_ns,now_ns,"
+              "rttvar_us\n",
+              out.arr);
+    }
     struct p2pdec d;
     p2pdec_init(&d);
     puts("id,seq,conn,subflow,boosted,hole,first_ns,last_ns,complete_ns,wake_ns,run_ns,reply_ns,"
@@ -118,7 +161,7 @@ int main(int argc, char **argv)
     size_t n;
     int rc = 0;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (p2pdec_feed(&d, buf, n, on_rec, stdout) != 0) {
+        if (p2pdec_feed(&d, buf, n, on_rec, &out) != 0) {
             fputs("com2dec: out of memory\n", stderr);
             rc = 2;
             break;
@@ -130,6 +173,8 @@ int main(int argc, char **argv)
     }
     if (f != stdin)
         fclose(f);
+    if (out.arr != NULL && fclose(out.arr) != 0)
+        rc = 2;
     p2pdec_finish(&d);
     FILE *s = stderr;
     if (sumpath != NULL && (s = fopen(sumpath, "w")) == NULL) {

@@ -3,8 +3,9 @@
 #define NETSYNC_SCHED_DIVSA_H
 #include "lib/klib.h"
 
-/* Levels a boost lifts a thread above its base priority (netd stays above: PRIO_DEFAULT+4). */
-#define DIVSA_BOOST_LEVELS 1
+/* Levels a boost lifts a thread above its base priority: 2, so a boosted service also preempts
+   the record drain catching up at PRIO_DEFAULT+1; netd (PRIO_DEFAULT+4) stays above. */
+#define DIVSA_BOOST_LEVELS 2
 /* A boost never outlives this (DESIGN.md §2: boosts expire). */
 #define DIVSA_BOOST_MAX_NS 5000000ull
 /* The boost starts this long before a predicted arrival so the wake-up preempts at once. */

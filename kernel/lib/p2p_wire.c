@@ -66,7 +66,7 @@ int p2p_decode(const uint8_t in[P2P_REC_LEN], struct p2p_rec *r)
         return -1;
     if (get32(in + P2P_CRC_OFF) != p2p_crc32(in, P2P_CRC_OFF))
         return -3;
-    if (in[4] != P2P_VERSION || in[5] < P2P_T_REQUEST || in[5] > P2P_T_POLICY)
+    if (in[4] != P2P_VERSION || in[5] < P2P_T_REQUEST || in[5] > P2P_T_ARRIVAL)
         return -2;
     r->version = in[4];
     r->type = in[5];

@@ -29,6 +29,11 @@
    d[1] = most boosted ns in one window, d[2] = hints, d[3] = share bound (per mille),
    d[4] = timed (predicted) boosts, d[5] = longest ring push (TSC cycles), d[6] = drain CPU us. */
 #define P2P_T_POLICY 4u
+/* ARRIVAL (arrivals=1 only): one per batch of new readable bytes, for predictor traces:
+   conn = socket number, id = readable bytes now, subflow = NIC, t0 = interrupt entry,
+   d[0] = new bytes, d[1] = bytes the reader waits for (0 = not waiting), d[2] = SRTT us,
+   d[3] = out-of-order bytes held, d[4] = the prediction given, as a delta from t0. */
+#define P2P_T_ARRIVAL 5u
 
 /* Request flags. */
 #define P2P_F_BOOSTED   0x0001u /* the policy boosted the server for this request */

@@ -39,6 +39,24 @@ static int set_records(const char *v, size_t n)
 }
 KPARAM(records, set_records, "p2p records on COM2: 1 (default) or 0");
 
+static bool arrivals;
+
+static int set_arrivals(const char *v, size_t n)
+{
+    uint64_t x;
+    if (v == NULL || kparse_u64(v, n, &x) != 0 || x > 1)
+        return -1;
+    arrivals = x == 1;
+    return 0;
+}
+KPARAM(arrivals, set_arrivals,
+       "also record every arrival batch on COM2 (predictor traces): 0 or 1");
+
+bool p2p_arrivals_on(void)
+{
+    return arrivals && enabled;
+}
+
 bool p2p_records_on(void)
 {
     return enabled;

@@ -24,6 +24,7 @@ struct p2p_rxstamp {
 struct p2p_rxstate {
     uint64_t first_irq_ns, last_irq_ns, avail_ns, pred_ns, hole_since_ns, drain_ns;
     uint32_t subflow, flags;
+    uint32_t conn;          /* per-boot socket number (ARRIVAL records) */
     uint32_t want;          /* bytes the owner asked for and did not get (it waits for them) */
     uint32_t readable_seen; /* readable bytes at the last event */
     struct thread *owner;   /* the thread that reads this socket (gets the hints) */
@@ -45,6 +46,8 @@ bool p2p_push(struct p2p_rec *r);
 /* Starts the drain thread (records=0 on the command line turns recording off). */
 int p2p_records_start(void);
 bool p2p_records_on(void);
+/* arrivals=1: netd also records every arrival batch (predictor traces, docs/divsa.md §2). */
+bool p2p_arrivals_on(void);
 /* CPU time the drain has spent writing records since boot (for the per-request report cost). */
 uint64_t p2p_drain_ns(void);
 

@@ -16,17 +16,46 @@ void p2p_rx_batch(int nic, uint64_t irq_tsc)
     batch_irq_ns = nic >= 0 ? clock_tsc_to_ns(irq_tsc) : 0;
 }
 
+static uint32_t conn_seq;
+
 void p2p_rx_reset(struct p2p_rxstate *s)
 {
     memset(s, 0, sizeof(*s));
     dp_init(&s->flow);
+    s->conn = ++conn_seq;
 }
 
-/* Tells the scheduler what the reader of this socket waits for (DESIGN.md §2 "divsa"). */
-static void hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readable, uint64_t now)
+/* An ARRIVAL record (arrivals=1): the raw input of the predictor, for host replays. */
+static void trace_arrival(const struct p2p_rxstate *s, struct tcp_pcb *pcb, uint64_t irq,
+                          uint64_t now, uint32_t added, uint32_t readable, uint64_t pred)
+{
+    struct ns_tcp_info info;
+    ns_tcp_get_info(pcb, &info);
+    struct p2p_rec r;
+    memset(&r, 0, sizeof r);
+    r.type = P2P_T_ARRIVAL;
+    r.conn = s->conn;
+    r.id = readable;
+    r.subflow = s->subflow;
+    r.t0 = irq;
+    for (int k = 0; k < P2P_NDELTA; k++)
+        r.d[k] = P2P_NONE;
+    r.d[0] = added;
+    r.d[1] = s->want;
+    r.d[2] = info.srtt_us;
+    r.d[3] = info.ooo_bytes;
+    r.d[4] = p2p_delta(irq, pred);
+    r.d[5] = p2p_delta(irq, now);
+    r.d[6] = info.rttvar_us;
+    (void)p2p_push(&r);
+}
+
+/* Tells the scheduler what the reader of this socket waits for (DESIGN.md §2 "divsa");
+   returns the predicted arrival it handed over, 0 when none. */
+static uint64_t hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readable, uint64_t now)
 {
     if (s->owner == NULL)
-        return;
+        return 0;
     struct sched_hint h;
     memset(&h, 0, sizeof h);
     h.subflow = s->subflow;
@@ -36,7 +65,7 @@ static void hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readable, 
         h.kind = SCHED_HINT_DATA_COMPLETE;
         s->flags |= P2P_F_BOOSTED;
         sched_hint(s->owner, &h);
-        return;
+        return 0;
     }
     struct ns_tcp_info info;
     ns_tcp_get_info(pcb, &info);
@@ -57,13 +86,14 @@ static void hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readable, 
     };
     uint64_t p = dp_predict(&s->flow, &in);
     if (p == 0)
-        return;
+        return 0;
     s->pred_ns = p;
     h.kind = SCHED_HINT_DATA_EXPECTED;
     h.predicted_ns = p;
     h.rtt_ns = (uint64_t)info.srtt_us * 1000u;
     h.bytes_missing = s->want - readable;
     sched_hint(s->owner, &h);
+    return p;
 }
 
 void p2p_rx_event(struct p2p_rxstate *s, struct tcp_pcb *pcb, unsigned events)
@@ -83,9 +113,12 @@ void p2p_rx_event(struct p2p_rxstate *s, struct tcp_pcb *pcb, unsigned events)
     s->drain_ns = p2p_drain_ns();
     if (batch_nic >= 0)
         s->subflow = (uint32_t)batch_nic;
-    dp_observe(&s->flow, irq, readable - s->readable_seen, s->want > 0);
+    uint32_t added = readable - s->readable_seen;
+    dp_observe(&s->flow, irq, added, s->want > 0);
     s->readable_seen = readable;
-    hint(s, pcb, readable, now);
+    uint64_t pred = hint(s, pcb, readable, now);
+    if (p2p_arrivals_on())
+        trace_arrival(s, pcb, irq, now, added, readable, pred);
 }
 
 void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, long rc,
