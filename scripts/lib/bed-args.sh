@@ -14,13 +14,14 @@ BED_TOPO_TOOL=$BED_ROOT/build/netsync-topo
 bed_defaults() {
   BED_MODE=run            # run | up | down | help | merge
   BED_TARGET=auto         # auto | guest | netns
+  BED_TARGET_WHY=""
   BED_TOPOLOGY=5g-wifi    # topologies/<name>.topo or a path (docs/topologies.md)
   BED_PROFILES=""         # empty = the topology's own profiles (one sweep value)
   BED_DELAYS="0ms,10ms"
   BED_LOSSES="0%,1%"
   BED_SCHEDS="rr,prio"
   BED_SEEDS="1"
-  BED_RATE=400
+  BED_RATE=""             # empty = 100/s for the guest (TCG on shared cores saturates at a few hundred), 400/s for netns
   BED_REQ_SIZE=256
   BED_RESP_SIZE=4096
   BED_DURATION=5
@@ -60,7 +61,7 @@ usage: scripts/run-bed.sh [options]          (make bed BED_ARGS="...": the same 
   --sched LIST               guest scheduler (rr,prio); the netns target runs Linux: "linux"
   --seeds LIST               seeds for links and hostgen (1)
  load (hostgen)
-  --rate R                   open-loop requests/s (400)     --conns N     connections (4)
+  --rate R                   open-loop requests/s (guest 100, netns 400)  --conns N  (4)
   --req-size SPEC            request bytes (256)            --resp-size SPEC   (4096)
   --duration S               seconds per point (5)          --warmup S   not measured (1)
  how
@@ -188,6 +189,7 @@ bed_validate() {
   bed_split "$BED_SEEDS" BED_SEED_LIST || bed_die "malformed --seeds list '$BED_SEEDS'"
   for item in "${BED_SEED_LIST[@]}"; do bed_is_uint "$item" || bed_die "malformed --seeds value '$item' (want an unsigned integer)"; done
   bed_split "$BED_SCHEDS" BED_SCHED_LIST || bed_die "malformed --sched list '$BED_SCHEDS'"
+  [ -n "$BED_RATE" ] || { bed_pick_target; if [ "$BED_TARGET" = guest ]; then BED_RATE=100; else BED_RATE=400; fi; }
   bed_is_pos "$BED_RATE" || bed_die "--rate wants requests/s > 0, got '$BED_RATE'"
   bed_is_pos "$BED_DURATION" || bed_die "--duration wants seconds > 0, got '$BED_DURATION'"
   bed_is_nonneg "$BED_WARMUP" || bed_die "--warmup wants seconds >= 0, got '$BED_WARMUP'"
@@ -249,8 +251,7 @@ bed_load_topology() {
 
 # auto: the guest target only when the guest build can answer requests (it links rpcd).
 bed_pick_target() {
-  BED_TARGET_WHY="asked for"
-  [ "$BED_TARGET" = auto ] || return 0
+  [ "$BED_TARGET" = auto ] || { BED_TARGET_WHY=${BED_TARGET_WHY:-asked for}; return 0; }
   if [ -f "$BED_ELF" ] && grep -aq 'rpcd' "$BED_ELF"; then
     BED_TARGET=guest
     BED_TARGET_WHY="auto: the guest build has rpcd"
