@@ -85,6 +85,8 @@ static uint64_t sleep_for(void)
 
 void netd_tx_batch_begin(void)
 {
+    if (!svc_cfg.tx_batch)
+        return;
     for (int i = 0; i < n_nics; i++)
         vnet_tx_batch_begin(&nics[i]);
 }

@@ -9,6 +9,7 @@ struct svc_config {
     bool echo, rpcd, discard; /* services=echo,rpcd,discard (default all) */
     uint16_t rpcd_port;       /* rpcd_port= (default 7100, docs/protocol.md §6) */
     uint16_t stats_port;      /* stats_port= (default 7070): counters and shutdown, see docs */
+    bool tx_batch;            /* txbatch=0|1 (default 1): one TX notify per netd batch */
 };
 extern struct svc_config svc_cfg;
 

@@ -13,6 +13,7 @@ struct svc_config svc_cfg = {
     .discard = true,
     .rpcd_port = 7100,
     .stats_port = 7070,
+    .tx_batch = true,
 };
 
 /* "a.b.c.d/len" (len 1..32, default 24) into host-order address and mask. */
@@ -103,3 +104,12 @@ static int set_stats_port(const char *v, size_t n)
     return set_port(v, n, &svc_cfg.stats_port);
 }
 KPARAM(stats_port, set_stats_port, "netd counters/shutdown TCP port (default 7070)");
+
+static int set_txbatch(const char *v, size_t n)
+{
+    if (v == NULL || n != 1 || (v[0] != '0' && v[0] != '1'))
+        return -1;
+    svc_cfg.tx_batch = v[0] == '1';
+    return 0;
+}
+KPARAM(txbatch, set_txbatch, "1: one virtio TX notify per netd batch (default), 0: one per frame");
