@@ -85,8 +85,9 @@ bed_point_guest() {
   PT_T_DONE=$(date +%s.%N)
   bed_guest_await_records
   # Counters, then a clean stop through netd's port (guestnet's gn_stats / gn_shutdown).
-  gn_stats >"$PT_DIR/guest-stats.txt" 2>/dev/null
-  if gn_shutdown; then echo "guest_stop=shutdown" >>"$PT_DIR/point.env"; else echo "guest_stop=killed" >>"$PT_DIR/point.env"; fi
+  # Bounded: a guest still drowning in a lossy point's backlog must not stretch the tear-down.
+  bed_bounded 8 gn_stats >"$PT_DIR/guest-stats.txt" 2>/dev/null
+  if bed_bounded 8 gn_shutdown; then echo "guest_stop=shutdown" >>"$PT_DIR/point.env"; else echo "guest_stop=killed" >>"$PT_DIR/point.env"; fi
   if bed_com1_has "$GN_FAIL_RE"; then
     PT_REASON="guest failed on COM1: $(grep -m1 -E "$GN_FAIL_RE" "$PT_STATE/com1.log" | head -c 200)"; return 1; fi
   bed_hostgen_verdict || {
@@ -94,6 +95,22 @@ bed_point_guest() {
     PT_REASON="$PT_REASON; guest COM1 last: $(grep -v '^$' "$PT_STATE/com1.log" | tail -n1 | sed 's/^\[[^]]*\] //' | head -c 120)"
     return 1; }
   bed_guest_records
+}
+
+# Runs "$2..." (a shell function is fine) for at most $1 seconds; status 124 when cut off.
+bed_bounded() {
+  local secs=$1 pid i
+  shift
+  "$@" &
+  pid=$!
+  bed_track "$pid"
+  for ((i = 0; i < secs * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+    sleep 0.1
+  done
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 124
 }
 
 # Keeps the guest's serial logs with the point's results (state/ is removed at the end).
