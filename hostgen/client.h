@@ -47,6 +47,8 @@ struct run_result {
     uint64_t nreqs;
     int64_t start_ns, gen_end_ns, end_ns, measure_start_ns;
     int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+    int64_t timer_late_p90_ns;  /* measured timerfd wake-up lateness (calibration) */
+    int64_t spin_ns;            /* spin window used */
     uint32_t conns_ok, connect_failures, fallback_conns, conns_lost;
     uint64_t pm_events, sub_established, sub_closed;
     struct path_bytes paths[HG_MAX_PATHS];
