@@ -503,6 +503,17 @@ static void sync_input(struct tcp_pcb *pcb, struct seg *s)
             tcp_output(pcb);
         return;
     }
+    if (pcb->ext && pcb->ext->segment && s->len == 0 && !(s->flags & TCP_FIN)) {
+        /* Pure ACKs carry extension options too (RFC 8684: third ACK, DATA_ACK, ADD_ADDR echo). */
+        int verdict = pcb->ext->segment(pcb, &s->o, s->seq, NULL, 0);
+        if (verdict == NS_TCP_EXT_RESET) {
+            tcp_send_rst_pcb(pcb);
+            tcp_drop(pcb, NS_ERESET);
+            return;
+        }
+        if (verdict == NS_TCP_EXT_ACK_NOW)
+            pcb->ack_now = true;
+    }
     bool data_state = pcb->state == TCPS_ESTABLISHED || pcb->state == TCPS_FIN_WAIT_1 ||
                       pcb->state == TCPS_FIN_WAIT_2;
     if (data_state && (s->len > 0 || (s->flags & TCP_FIN))) {
