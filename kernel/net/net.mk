@@ -1,7 +1,10 @@
 # kernel/net/net.mk: the network stack built three ways (host process, ASan unit tests, libFuzzer)
 # plus a freestanding compile check of every shared source with the guest's K_CFLAGS.
 
-NET_SHARED_SRCS := $(sort $(wildcard kernel/net/*.c))
+# The MPTCP modules (kernel/net/mptcp) and the in-tree SHA-256 (kernel/lib/crypto) are part of
+# the stack: tcp_mptcp.c plugs them into TCP's extension hooks.
+NET_SHARED_SRCS := $(sort $(wildcard kernel/net/*.c) $(wildcard kernel/net/mptcp/*.c))
+NET_CRYPTO_SRCS := $(sort $(wildcard kernel/lib/crypto/*.c))
 NET_PORT_SRCS   := $(sort $(wildcard kernel/net/port/*.c))
 NET_UNIT_SRCS   := $(sort $(wildcard tests/unit/net/*.c))
 NET_FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/net/*.c))
@@ -10,10 +13,13 @@ NET_B := $(B)/net
 # The tap process also serves the request protocol: it links the shared codec of kernel/lib/proto.
 NET_PROTO_SRC  := kernel/lib/proto/rpc_proto.c
 NET_HOST_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/host/%.o,$(NET_SHARED_SRCS) $(NET_PORT_SRCS)) \
+                  $(patsubst kernel/lib/crypto/%.c,$(NET_B)/host/crypto/%.o,$(NET_CRYPTO_SRCS)) \
                   $(NET_B)/host/lib/rpc_proto.o
 NET_TEST_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/test/%.o,$(NET_SHARED_SRCS)) \
+                  $(patsubst kernel/lib/crypto/%.c,$(NET_B)/test/crypto/%.o,$(NET_CRYPTO_SRCS)) \
                   $(patsubst tests/unit/net/%.c,$(NET_B)/test/unit/%.o,$(NET_UNIT_SRCS))
-NET_FUZZ_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/fuzz/%.o,$(NET_SHARED_SRCS))
+NET_FUZZ_OBJS  := $(patsubst kernel/net/%.c,$(NET_B)/fuzz/%.o,$(NET_SHARED_SRCS)) \
+                  $(patsubst kernel/lib/crypto/%.c,$(NET_B)/fuzz/crypto/%.o,$(NET_CRYPTO_SRCS))
 NET_K_OBJS     := $(patsubst kernel/net/%.c,$(NET_B)/k/%.o,$(NET_SHARED_SRCS))
 
 NET_TAP      := $(B)/netstack-tap
@@ -34,6 +40,18 @@ net-kcheck: $(NET_KCHECK)
 $(NET_B)/host/%.o: kernel/net/%.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(NET_B)/host/crypto/%.o: kernel/lib/crypto/%.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(NET_B)/test/crypto/%.o: kernel/lib/crypto/%.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(NET_B)/fuzz/crypto/%.o: kernel/lib/crypto/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(NET_B)/host/lib/rpc_proto.o: $(NET_PROTO_SRC)
 	@mkdir -p $(dir $@)

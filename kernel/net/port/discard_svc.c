@@ -9,11 +9,11 @@ static void sink(void *arg, struct tcp_pcb *s, unsigned ev)
     (void)arg;
     (void)ev;
     for (;;) {
-        long n = ns_tcp_recv(s, buf, sizeof(buf));
+        long n = ns_mp_recv(s, buf, sizeof(buf));
         if (n == NS_EAGAIN)
             return;
         if (n <= 0) {
-            ns_tcp_close(s); /* end of stream or error */
+            ns_mp_close(s); /* end of stream or error */
             return;
         }
         n_bytes += (uint64_t)n;
@@ -26,18 +26,20 @@ static void on_accept(void *arg, struct tcp_pcb *l, unsigned ev)
     (void)arg;
     if (!(ev & NS_EV_ACCEPT))
         return;
-    while ((c = ns_tcp_accept(l)) != NULL) {
-        ns_tcp_set_callback(c, sink, NULL);
+    while ((c = ns_mp_accept(l)) != NULL) {
+        ns_mp_set_callback(c, sink, NULL);
         sink(NULL, c, NS_EV_IN);
     }
 }
 
-int discard_svc_start(struct ns_stack *st, uint16_t port, int backlog)
+int discard_svc_start(struct ns_stack *st, struct ns_mp *mp, uint16_t port, int backlog)
 {
     int err = 0;
     struct tcp_pcb *l = ns_tcp_listen(st, 0, port, backlog, &err);
     if (!l)
         return err;
+    if (mp)
+        ns_mp_attach(mp, l);
     ns_tcp_set_callback(l, on_accept, NULL);
     return 0;
 }

@@ -11,21 +11,21 @@ static void service(void *arg, struct tcp_pcb *s, unsigned ev)
     (void)arg;
     (void)ev;
     for (;;) {
-        size_t room = ns_tcp_send_space(s);
+        size_t room = ns_mp_send_space(s);
         if (room == 0) {
-            if (ns_tcp_error(s) != 0)
-                ns_tcp_close(s);
+            if (ns_mp_error(s) != 0)
+                ns_mp_close(s);
             return; /* else wait for NS_EV_OUT */
         }
-        long n = ns_tcp_recv(s, buf, room < sizeof(buf) ? room : sizeof(buf));
+        long n = ns_mp_recv(s, buf, room < sizeof(buf) ? room : sizeof(buf));
         if (n == NS_EAGAIN)
             return;
         if (n <= 0) {
             /* 0: the client finished (RFC 862: close once everything is echoed); <0: error. */
-            ns_tcp_close(s);
+            ns_mp_close(s);
             return;
         }
-        long w = ns_tcp_send(s, buf, (size_t)n);
+        long w = ns_mp_send(s, buf, (size_t)n);
         ASSERT(w == n, "echo read more than the send space it checked");
         n_bytes += (uint64_t)n;
     }
@@ -37,19 +37,21 @@ static void on_accept(void *arg, struct tcp_pcb *l, unsigned ev)
     if (!(ev & NS_EV_ACCEPT))
         return;
     struct tcp_pcb *c;
-    while ((c = ns_tcp_accept(l)) != NULL) {
+    while ((c = ns_mp_accept(l)) != NULL) {
         n_conns++;
-        ns_tcp_set_callback(c, service, NULL);
+        ns_mp_set_callback(c, service, NULL);
         service(NULL, c, NS_EV_IN);
     }
 }
 
-int echo_svc_start(struct ns_stack *st, uint16_t port, int backlog)
+int echo_svc_start(struct ns_stack *st, struct ns_mp *mp, uint16_t port, int backlog)
 {
     int err = 0;
     struct tcp_pcb *l = ns_tcp_listen(st, 0, port, backlog, &err);
     if (!l)
         return err;
+    if (mp)
+        ns_mp_attach(mp, l);
     ns_tcp_set_callback(l, on_accept, NULL);
     return 0;
 }

@@ -44,6 +44,7 @@ static void usage(void)
             "  --echo-port N     RFC 862 echo port (default 7; 0 = off)\n"
             "  --discard-port N  RFC 863 discard port (default 9; 0 = off)\n"
             "  --rpc-port N      request server of docs/protocol.md (default 7100; 0 = off)\n"
+            "  --mptcp 0|1       accept MPTCP v1 on every service (default 1; 0 = plain TCP)\n"
             "  --loss PCT        drop PCT%% of frames in each direction (seeded)\n"
             "  --reorder PCT     hold PCT%% of frames back behind the next one\n"
             "  --dup PCT         send PCT%% of frames twice\n"
@@ -117,9 +118,21 @@ static void print_stat(const char *name, uint64_t v, void *arg)
         printf("counter %s %llu\n", name, (unsigned long long)v);
 }
 
+static struct ns_mp *mp; /* NULL with --mptcp 0 */
+
 static void print_counters(const struct ns_stack *st)
 {
     uint64_t conns, bytes;
+    if (mp) {
+        struct ns_mp_stats m;
+        ns_mp_get_stats(mp, &m);
+        printf("mptcp capable=%llu joins=%llu plain=%llu fallbacks=%llu sf_resets=%llu "
+               "join_refused=%llu announced=%llu\n",
+               (unsigned long long)m.capable, (unsigned long long)m.joins,
+               (unsigned long long)m.plain, (unsigned long long)m.fallbacks,
+               (unsigned long long)m.sf_resets, (unsigned long long)m.join_refused,
+               (unsigned long long)m.announced);
+    }
     for (int i = 0; i < n_links; i++) {
         const struct tap_link *l = &links[i];
         const struct ns_netif_stats *s = &l->nif->stats;
@@ -158,7 +171,7 @@ int main(int argc, char **argv)
     static struct ns_stack st;
     struct ns_config cfg;
     double loss = 0, reorder = 0, dup = 0, seed = 1, v;
-    double echo_port = 7, discard_port = 9, rpc_port = 7100;
+    double echo_port = 7, discard_port = 9, rpc_port = 7100, use_mptcp = 1;
     uint32_t ips[MAX_TAPS], masks[MAX_TAPS];
     ns_config_default(&cfg);
     for (int i = 1; i < argc; i++) {
@@ -179,6 +192,8 @@ int main(int argc, char **argv)
             ok = parse_num(val, 0, 65535, &discard_port);
         } else if (!strcmp(a, "--rpc-port") && val) {
             ok = parse_num(val, 0, 65535, &rpc_port);
+        } else if (!strcmp(a, "--mptcp") && val) {
+            ok = parse_num(val, 0, 1, &use_mptcp);
         } else if (!strcmp(a, "--loss") && val) {
             ok = parse_num(val, 0, 100, &loss);
         } else if (!strcmp(a, "--reorder") && val) {
@@ -219,6 +234,13 @@ int main(int argc, char **argv)
         return 2;
     }
     ns_stack_init(&st, &cfg);
+    if (use_mptcp > 0) {
+        mp = ns_mp_create(&st);
+        if (!mp) {
+            fprintf(stderr, "netstack-tap: no memory for MPTCP\n");
+            return 1;
+        }
+    }
     for (int i = 0; i < n_links; i++) {
         struct tap_link *l = &links[i];
         l->fd = tap_open(l->name);
@@ -237,21 +259,21 @@ int main(int argc, char **argv)
         ns_netif_up(l->nif);
     }
     if (echo_port > 0) {
-        int rc = echo_svc_start(&st, (uint16_t)echo_port, 128);
+        int rc = echo_svc_start(&st, mp, (uint16_t)echo_port, 128);
         if (rc != 0) {
             fprintf(stderr, "netstack-tap: echo listen failed (%d)\n", rc);
             return 1;
         }
     }
     if (discard_port > 0) {
-        int rc = discard_svc_start(&st, (uint16_t)discard_port, 128);
+        int rc = discard_svc_start(&st, mp, (uint16_t)discard_port, 128);
         if (rc != 0) {
             fprintf(stderr, "netstack-tap: discard listen failed (%d)\n", rc);
             return 1;
         }
     }
     if (rpc_port > 0) {
-        int rc = rpc_svc_start(&st, (uint16_t)rpc_port, 128);
+        int rc = rpc_svc_start(&st, mp, (uint16_t)rpc_port, 128);
         if (rc != 0) {
             fprintf(stderr, "netstack-tap: rpc listen failed (%d)\n", rc);
             return 1;
@@ -311,9 +333,13 @@ int main(int argc, char **argv)
             impair_flush(&links[i].out, now, REORDER_MAX_NS, write_frame, &links[i]);
         }
         ns_poll(&st);
+        if (mp)
+            ns_mp_poll(mp);
     }
     print_counters(&st);
     ns_stack_destroy(&st);
+    if (mp)
+        ns_mp_destroy(mp);
     for (int i = 0; i < n_links; i++)
         close(links[i].fd);
     return 0;

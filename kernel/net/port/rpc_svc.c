@@ -21,11 +21,11 @@ static struct rpc_svc_counts counts;
 
 static void finish(struct tcp_pcb *s, struct rpc_conn *c, bool abort)
 {
-    ns_tcp_set_callback(s, NULL, NULL);
+    ns_mp_set_callback(s, NULL, NULL);
     if (abort)
-        ns_tcp_abort(s);
+        ns_mp_abort(s);
     else
-        ns_tcp_close(s);
+        ns_mp_close(s);
     ns_port_free(c);
 }
 
@@ -34,13 +34,13 @@ static bool send_response(struct tcp_pcb *s, struct rpc_conn *c)
 {
     uint8_t buf[4096];
     while (c->hdr_len < RPC_HDR_LEN) {
-        long n = ns_tcp_send(s, c->hdr + c->hdr_len, RPC_HDR_LEN - c->hdr_len);
+        long n = ns_mp_send(s, c->hdr + c->hdr_len, RPC_HDR_LEN - c->hdr_len);
         if (n <= 0)
             return false;
         c->hdr_len += (uint32_t)n;
     }
     while (c->resp_off < c->req.resp_len) {
-        size_t room = ns_tcp_send_space(s);
+        size_t room = ns_mp_send_space(s);
         uint64_t left = c->req.resp_len - c->resp_off;
         size_t k = room < sizeof(buf) ? room : sizeof(buf);
         if (k > left)
@@ -48,7 +48,7 @@ static bool send_response(struct tcp_pcb *s, struct rpc_conn *c)
         if (k == 0)
             return false;
         rpc_payload_fill(c->req.id, RPC_DIR_RESPONSE, c->resp_off, buf, k);
-        long n = ns_tcp_send(s, buf, k);
+        long n = ns_mp_send(s, buf, k);
         ASSERT(n == (long)k, "send took less than the space it reported");
         c->resp_off += k;
     }
@@ -86,7 +86,7 @@ static void serve(void *arg, struct tcp_pcb *s, unsigned ev)
     for (;;) {
         if (c->state == ST_RESP) {
             if (!send_response(s, c)) {
-                if (ns_tcp_error(s))
+                if (ns_mp_error(s))
                     finish(s, c, true);
                 return; /* back-pressure (§6): read nothing until the response is queued */
             }
@@ -102,7 +102,7 @@ static void serve(void *arg, struct tcp_pcb *s, unsigned ev)
             want = RPC_HDR_LEN - c->hdr_len;
         else if (c->v.len - c->v.seen < want)
             want = (size_t)(c->v.len - c->v.seen);
-        long n = want ? ns_tcp_recv(s, c->state == ST_HDR ? c->hdr + c->hdr_len : buf, want) : 0;
+        long n = want ? ns_mp_recv(s, c->state == ST_HDR ? c->hdr + c->hdr_len : buf, want) : 0;
         if (n == NS_EAGAIN)
             return;
         if (want && n <= 0) {
@@ -139,26 +139,28 @@ static void on_accept(void *arg, struct tcp_pcb *l, unsigned ev)
     (void)arg;
     if (!(ev & NS_EV_ACCEPT))
         return;
-    while ((s = ns_tcp_accept(l)) != NULL) {
+    while ((s = ns_mp_accept(l)) != NULL) {
         struct rpc_conn *c = ns_port_alloc(sizeof(*c));
         if (!c) {
             counts.no_memory++;
-            ns_tcp_abort(s);
+            ns_mp_abort(s);
             continue;
         }
         counts.connections++;
         c->state = ST_HDR;
-        ns_tcp_set_callback(s, serve, c);
+        ns_mp_set_callback(s, serve, c);
         serve(c, s, NS_EV_IN);
     }
 }
 
-int rpc_svc_start(struct ns_stack *st, uint16_t port, int backlog)
+int rpc_svc_start(struct ns_stack *st, struct ns_mp *mp, uint16_t port, int backlog)
 {
     int err = 0;
     struct tcp_pcb *l = ns_tcp_listen(st, 0, port, backlog, &err);
     if (!l)
         return err;
+    if (mp)
+        ns_mp_attach(mp, l);
     ns_tcp_set_callback(l, on_accept, NULL);
     return 0;
 }

@@ -2,7 +2,7 @@
 #ifndef NETSYNC_NET_PORT_RPC_SVC_H
 #define NETSYNC_NET_PORT_RPC_SVC_H
 
-#include "../tcp.h"
+#include "../tcp_mptcp.h"
 
 struct rpc_svc_counts {
     uint64_t connections, requests, ok, bad_payload, bad_flags;
@@ -13,7 +13,8 @@ struct rpc_svc_counts {
 };
 
 /* Listens on port (docs/protocol.md §6 default 7100); returns 0 or an NS_E* code. */
-int rpc_svc_start(struct ns_stack *st, uint16_t port, int backlog);
+/* mp: accept MPTCP connections through it (NULL: plain TCP only). */
+int rpc_svc_start(struct ns_stack *st, struct ns_mp *mp, uint16_t port, int backlog);
 void rpc_svc_get_counts(struct rpc_svc_counts *c);
 
 #endif
