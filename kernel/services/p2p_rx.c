@@ -152,6 +152,10 @@ void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, lon
         s->first_irq_ns = left > 0 ? s->last_irq_ns : 0;
         s->flags = 0;
         s->pred_ns = 0;
+        /* Queued requests still wait in the socket: the reader stays boosted for them (each
+           re-boost is bounded like the first: expiry and the share). */
+        if (left > 0)
+            (void)hint(s, pcb, s->readable_seen, clock_ns());
     }
     /* The reader now blocks in the middle of a request: predict the rest (the CANCEL above
        dropped earlier hints). */
