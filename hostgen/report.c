@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 int report_totals(const struct run_result *r, struct report_totals *t)
 {
@@ -138,8 +139,11 @@ static int write_json(const struct hg_opts *o, const struct run_result *r,
             "\"warmup_s\": %.6f, \"duration_s\": %.6f, \"requests_planned\": %llu,\n",
             dist_mean(&o->req_size), dist_mean(&o->resp_size), (unsigned long long)o->seed,
             o->warmup_s, o->duration_s, (unsigned long long)o->requests);
-    fprintf(f, "  \"timer_late_p90_ns\": %lld, \"spin_ns\": %lld,\n",
-            (long long)r->timer_late_p90_ns, (long long)r->spin_ns);
+    /* Peak RSS so far (getrusage ru_maxrss, KiB on Linux): the memory cost of the records. */
+    struct rusage ru;
+    long max_rss = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+    fprintf(f, "  \"timer_late_p90_ns\": %lld, \"spin_ns\": %lld, \"max_rss_kib\": %ld,\n",
+            (long long)r->timer_late_p90_ns, (long long)r->spin_ns, max_rss);
     fprintf(f,
             "  \"realtime_offset_ns\": %lld, \"start_ns\": %lld, \"measure_start_ns\": %lld, "
             "\"gen_end_ns\": %lld, \"end_ns\": %lld, \"window_s\": %.6f,\n",
