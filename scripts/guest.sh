@@ -2,7 +2,8 @@
 # guest.sh: boots NetSync-OS in QEMU with a command line and options; exits with the guest's decoded status.
 # Usage: scripts/guest.sh [--cmdline STR] [--accel auto|kvm|tcg] [--timeout S] [--serial1 FILE]
 #          [--serial2 FILE] [--iso] [--mem MiB] [--elf FILE] [--until REGEX] [--debug]
-#          [-- extra QEMU args...]
+#          [--probe-accel] [-- extra QEMU args...]
+# --probe-accel prints ACCEL=kvm|tcg and ACCEL_WHY=... (what --accel auto would pick) and exits.
 # --until REGEX stops the guest as soon as a COM1 line matches (e.g. '^READY') and exits 0.
 # Exit status: 0 guest passed/shut down cleanly (isa-debug-exit 0x10 -> QEMU 33), 1 self-tests
 # failed (0x11 -> 35), 2 kernel panic (0x12 -> 37), 3 unexpected CPU exception (0x13 -> 39),
@@ -10,7 +11,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 125
 
-cmdline="" accel=auto tmo=60 s1="" s2="" iso=0 mem=128 elf=build/netsync.elf debug=0 until="" extra=()
+probe=0 cmdline="" accel=auto tmo=60 s1="" s2="" iso=0 mem=128 elf=build/netsync.elf debug=0 until="" extra=()
 die() { echo "guest.sh: $*" >&2; exit 125; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
     --until) [ $# -ge 2 ] || die "--until needs a regex"; until=$2; shift 2 ;;
     --iso) iso=1; shift ;;
     --debug) debug=1; shift ;;
+    --probe-accel) probe=1; shift ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
@@ -35,16 +37,32 @@ case "$accel" in auto|kvm|tcg) ;; *) die "--accel must be auto, kvm or tcg, not 
 [ -f "$elf" ] || die "$elf not found (run: make kernel)"
 command -v qemu-system-i386 >/dev/null || die "qemu-system-i386 not installed (run: make deps)"
 
-# KVM only when it really works: /dev/kvm usable and QEMU can start a KVM machine.
+# KVM only when it really works. Opening /dev/kvm is not enough: a nested, paravirtual KVM can
+# open it yet not run this 32-bit guest (seconds per boot, hangs). So the probe boots the guest
+# itself under KVM and requires its READY line within a few seconds.
 kvm_works() {
-  [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-  echo quit | timeout 10 qemu-system-i386 -accel kvm -M none -display none -nodefaults -monitor stdio >/dev/null 2>&1
+  [ -r /dev/kvm ] && [ -w /dev/kvm ] || { probe_why="no usable /dev/kvm"; return 1; }
+  local log; log=$(mktemp /tmp/ns-kvmprobe.XXXXXX) || { probe_why="mktemp failed"; return 1; }
+  timeout --kill-after=2 "${KVM_PROBE_SECONDS:-8}" qemu-system-i386 -accel kvm -m 64 -display none \
+    -no-reboot -nodefaults -serial "file:$log" -kernel "$elf" -append "loglevel=1" </dev/null >/dev/null 2>&1 &
+  local pid=$! ok=1 i
+  for ((i = 0; i < ${KVM_PROBE_SECONDS:-8} * 20; i++)); do
+    if grep -q '^READY' "$log" 2>/dev/null; then ok=0; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -f "$log"
+  [ "$ok" = 0 ] || probe_why="/dev/kvm opens but a KVM probe boot did not reach READY in ${KVM_PROBE_SECONDS:-8} s"
+  return $ok
 }
+probe_why="a KVM probe boot reached READY"
 if [ "$accel" = auto ]; then
   if kvm_works; then accel=kvm; else accel=tcg; fi
+  echo "guest.sh: accel auto -> $accel ($probe_why)" >&2
 elif [ "$accel" = kvm ] && ! kvm_works; then
-  die "--accel kvm requested but KVM does not work here (no usable /dev/kvm)"
+  die "--accel kvm requested but KVM does not work here ($probe_why)"
 fi
+if [ "$probe" = 1 ]; then echo "ACCEL=$accel"; echo "ACCEL_WHY='$probe_why'"; exit 0; fi
 
 tmpdir=$(mktemp -d /tmp/ns-guest.XXXXXX) || die "mktemp failed"
 qpid=""

@@ -4,39 +4,16 @@
 # point's namespace (linkem binds lk<i>.sock and sends to q<i>.sock; QEMU the reverse).
 # Boot, readiness, counters and shutdown are scripts/lib/guestnet.sh's (gn_* functions).
 
-# The probe boot's readiness line (kernel/core/main.c); points wait for guestnet's GN_READY_RE.
-BED_READY_RE='^READY netsync'
-
 # accel auto: KVM only when a probe boot under KVM reaches the guest's READY line; records why.
 bed_pick_accel() {
-  local log rc
   if [ "$BED_ACCEL" = tcg ]; then BED_ACCEL_USED=tcg BED_ACCEL_WHY="asked for"; return 0; fi
-  if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-    [ "$BED_ACCEL" = kvm ] && bed_die "--accel kvm: no usable /dev/kvm here; use --accel tcg or auto"
-    BED_ACCEL_USED=tcg BED_ACCEL_WHY="auto: no usable /dev/kvm"
-    return 0
-  fi
-  log=$(mktemp /tmp/bed-kvmprobe.XXXXXX) || bed_die "mktemp failed"
-  # A nested KVM may open /dev/kvm yet be unable to run a 32-bit guest: only a real boot tells.
-  timeout --kill-after=5 25 bash "$BED_ROOT/scripts/guest.sh" --accel kvm --timeout 20 \
-    --serial1 "$log" --cmdline "loglevel=1" >/dev/null 2>&1 &
-  local pid=$! i
-  rc=1
-  for ((i = 0; i < 200; i++)); do
-    if grep -qE "$BED_READY_RE" "$log" 2>/dev/null; then rc=0; break; fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -TERM "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  rm -f "$log"
-  if [ "$rc" -eq 0 ]; then
-    BED_ACCEL_USED=kvm BED_ACCEL_WHY="${BED_ACCEL}: a KVM probe boot reached READY"
-  elif [ "$BED_ACCEL" = kvm ]; then
-    bed_die "--accel kvm: a KVM probe boot did not reach the guest's READY line within 20 s"
-  else
-    BED_ACCEL_USED=tcg BED_ACCEL_WHY="auto: /dev/kvm opens but a KVM probe boot did not reach READY in 20 s"
-  fi
+  # guest.sh owns the probe: under auto it boots the guest under KVM and requires READY.
+  local out ACCEL="" ACCEL_WHY=""
+  out=$(bash "$BED_ROOT/scripts/guest.sh" --accel "$BED_ACCEL" --probe-accel 2>/dev/null) ||
+    bed_die "--accel $BED_ACCEL: KVM does not work here (no usable /dev/kvm, or a KVM probe boot did not reach READY); use --accel tcg or auto"
+  eval "$out"
+  [ -n "$ACCEL" ] || bed_die "guest.sh --probe-accel printed nothing"
+  BED_ACCEL_USED=$ACCEL BED_ACCEL_WHY="$BED_ACCEL: $ACCEL_WHY"
 }
 
 # Kernel words of a point beyond guestnet's addresses: the scheduler, and panics end QEMU.
