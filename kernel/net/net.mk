@@ -85,6 +85,14 @@ $(NET_TAP): $(NET_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@
 
+# Linux IPPROTO_MPTCP echo client for suites 60/61 and bench 60 (links the in-tree SHA-256).
+NET_MPC := $(NET_B)/mp-client
+TEST_DEPS  += $(NET_MPC)
+BENCH_DEPS += $(NET_MPC)
+$(NET_MPC): kernel/net/tools/mp_client.c $(patsubst kernel/lib/crypto/%.c,$(NET_B)/host/crypto/%.o,$(NET_CRYPTO_SRCS))
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@
+
 # Linux-side benchmark client (not part of the stack).
 $(NET_RR): kernel/net/tools/rr_client.c $(NET_B)/host/lib/rpc_proto.o
 	@mkdir -p $(dir $@)

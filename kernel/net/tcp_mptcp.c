@@ -136,7 +136,8 @@ static int hk_syn(void *arg, struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
 }
 
 /* Acts on a receive verdict of subflow i; returns the TCP verdict for that subflow. */
-static int act(struct mpconn *m, int i, const struct mptcp_rx_result *r, uint64_t old_una)
+static int act(struct mpconn *m, int i, const struct mptcp_rx_result *r, uint64_t old_una,
+               uint32_t old_room)
 {
     struct ns_mp *mp = m->mp;
     int v = NS_TCP_EXT_OK;
@@ -167,8 +168,8 @@ static int act(struct mpconn *m, int i, const struct mptcp_rx_result *r, uint64_
         unsigned ev = 0;
         if (r->verdict & (MPTCP_RX_DATA_READY | MPTCP_RX_EOF | MPTCP_RX_RESET_CONN))
             ev |= NS_EV_IN;
-        if (m->c.snd_una != old_una)
-            ev |= NS_EV_OUT; /* a DATA_ACK freed data-level room / mapping slots */
+        if (m->c.snd_una != old_una || mptcp_tx_room(&m->c) > old_room)
+            ev |= NS_EV_OUT; /* a DATA_ACK or window update freed room / mapping slots */
         if (m->pend_reset || m->pend_reset_all || m->app_closed)
             ev |= NS_EV_OUT; /* housekeeping runs from the dispatch */
         if (ev)
@@ -217,10 +218,11 @@ static int hk_segment(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t
                             .wnd = pcb->snd_wnd};
     struct mptcp_rx_result r;
     uint64_t old_una = m->c.snd_una;
+    uint32_t old_room = mptcp_tx_room(&m->c);
     mptcp_rx_options(&m->c, &m->c.sf[i], &seg, &r);
     if (pcb->rtt_valid)
         m->c.sf[i].m.srtt_us = pcb->srtt_us, m->c.sf[i].m.rttvar_us = pcb->rttvar_us;
-    return act(m, i, &r, old_una);
+    return act(m, i, &r, old_una, old_room);
 }
 
 static size_t hk_deliver(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data, size_t len)
@@ -231,8 +233,9 @@ static size_t hk_deliver(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data,
         return 0; /* plain TCP: the bytes stay in the socket buffer */
     struct mptcp_rx_result r;
     uint64_t old_una = m->c.snd_una;
+    uint32_t old_room = mptcp_tx_room(&m->c);
     mptcp_rx_data(&m->c, &m->c.sf[i], seq, data, (uint32_t)len, now_us(), &r);
-    int v = act(m, i, &r, old_una);
+    int v = act(m, i, &r, old_una, old_room);
     if (v == NS_TCP_EXT_ACK_NOW)
         pcb->ack_now = true;
     if (v == NS_TCP_EXT_RESET)
