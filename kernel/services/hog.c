@@ -53,8 +53,9 @@ static void hog_thread(void *arg)
 int hog_start(void)
 {
     for (int i = 0; i < n_hogs; i++) {
-        char name[8] = "hog0";
-        name[3] = (char)('0' + i % 10);
+        char name[8] = "hog00"; /* hog00..hog15 (HOG_MAX 16) */
+        name[3] = (char)('0' + i / 10);
+        name[4] = (char)('0' + i % 10);
         if (thread_create(name, hog_thread, (void *)(uintptr_t)i, hog_prio) == NULL) {
             LOGE("hog: cannot create hog %d", i);
             return -1;
