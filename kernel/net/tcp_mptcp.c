@@ -21,6 +21,14 @@ struct mpconn {
     bool zombie; /* over: freed by the next ns_mp_poll (pointers to it may still be on the stack) */
     uint64_t close_deadline_ns;
     int err;
+    /* Data-level send buffer: a copy of DSNs [snd_una, snd_nxt) at DSN mod MP_SNDBUF, so data a
+     * subflow delivered but the peer dropped at data level (Linux: NoDSSInWindow) or that sits on
+     * a dead subflow can be sent again on another one (RFC 8684 3.3.6). */
+    uint8_t *sbuf;
+    uint64_t una_seen;      /* snd_una at the last progress check */
+    uint64_t una_since_ns;  /* when snd_una last moved (or data was last reinjected) */
+    uint32_t reinj_wait_ms; /* current reinjection timeout, doubled while nothing moves */
+    uint64_t reinjected;    /* bytes sent again */
 };
 
 struct ns_mp {
@@ -29,6 +37,11 @@ struct ns_mp {
     struct mpconn *conns;
     struct ns_mp_stats stats;
 };
+
+#define MP_SNDBUF       (256u * 1024u) /* power of two */
+#define MP_REINJ_MIN_MS 300u /* no DATA_ACK progress for this long: send snd_una's data again */
+#define MP_REINJ_MAX_MS 4000u
+#define MP_REINJ_CHUNK  16384u
 
 /* A DATA_FIN the peer never acknowledges must not keep the subflows forever. */
 #define MP_CLOSE_LINGER_NS (10ull * 1000000000ull)
@@ -389,6 +402,7 @@ void ns_mp_destroy(struct ns_mp *mp)
     while (mp->conns) {
         struct mpconn *m = mp->conns;
         mp->conns = m->next;
+        ns_port_free(m->sbuf);
         ns_port_free(m);
     }
     ns_port_free(mp);
@@ -399,6 +413,48 @@ void ns_mp_attach(struct ns_mp *mp, struct tcp_pcb *listener)
     ns_tcp_set_ext(listener, &mp_ops, mp);
 }
 
+static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room);
+
+/* RFC 8684 3.3.6: data not DATA_ACKed for too long goes out again, same DSNs, on the subflow
+ * with the most room (the bytes TCP already delivered may have been dropped at data level). */
+static void reinject(struct ns_mp *mp, struct mpconn *m)
+{
+    uint64_t now = ns_port_now_ns();
+    struct mptcp_conn *c = &m->c;
+    if (!m->sbuf || c->state != MPC_ESTABLISHED || c->snd_una >= c->snd_nxt ||
+        c->snd_una != m->una_seen) {
+        m->una_seen = c->snd_una;
+        m->una_since_ns = now;
+        m->reinj_wait_ms = MP_REINJ_MIN_MS;
+        return;
+    }
+    if (now - m->una_since_ns < (uint64_t)m->reinj_wait_ms * 1000000u)
+        return;
+    size_t room;
+    struct tcp_pcb *p = pick_subflow(m, &room);
+    if (!p || room == 0)
+        return;
+    uint64_t len = c->snd_nxt - c->snd_una;
+    uint32_t off = (uint32_t)(c->snd_una & (MP_SNDBUF - 1));
+    if (len > MP_SNDBUF - off)
+        len = MP_SNDBUF - off; /* up to the ring's wrap */
+    if (len > room)
+        len = room;
+    if (len > MP_REINJ_CHUNK)
+        len = MP_REINJ_CHUNK;
+    int k = sf_index(m, p);
+    if (mptcp_tx_assign_at(c, &c->sf[k], ns_tcp_snd_next_seq(p), c->snd_una, m->sbuf + off,
+                           (uint16_t)len) != 0)
+        return;
+    long w = ns_tcp_send(p, m->sbuf + off, (size_t)len);
+    ASSERT(w == (long)len, "subflow took less than the send room it reported");
+    m->reinjected += len;
+    mp->stats.reinjected += len;
+    m->una_since_ns = now;
+    m->reinj_wait_ms =
+        m->reinj_wait_ms * 2 > MP_REINJ_MAX_MS ? MP_REINJ_MAX_MS : m->reinj_wait_ms * 2;
+}
+
 void ns_mp_poll(struct ns_mp *mp)
 {
     uint64_t t = now_us();
@@ -406,10 +462,12 @@ void ns_mp_poll(struct ns_mp *mp)
         struct mpconn *m = *pp;
         if (m->zombie) {
             *pp = m->next;
+            ns_port_free(m->sbuf);
             ns_port_free(m);
             continue;
         }
         pp = &m->next;
+        reinject(mp, m);
         if (mptcp_timer_deadline(&m->c) <= t) {
             int k = mptcp_on_timer(&m->c, t);
             if (k >= 0 && k < MPTCP_MAX_SUBFLOWS && m->sfpcb[k])
@@ -540,6 +598,9 @@ size_t ns_mp_send_space(const struct tcp_pcb *s)
     uint32_t dl = mptcp_tx_room(&m->c);
     if (room > dl)
         room = dl;
+    uint64_t ring = MP_SNDBUF - (m->c.snd_nxt - m->c.snd_una);
+    if (room > ring)
+        room = (size_t)ring;
     return room > 0xffff ? 0xffff : room;
 }
 
@@ -566,8 +627,21 @@ long ns_mp_send(struct tcp_pcb *s, const void *buf, size_t len)
         len = dl;
     if (len > 0xffff)
         len = 0xffff;
+    if (len > MP_SNDBUF - (m->c.snd_nxt - m->c.snd_una))
+        len = (size_t)(MP_SNDBUF - (m->c.snd_nxt - m->c.snd_una));
     if (len == 0)
         return NS_EAGAIN;
+    if (!m->sbuf) {
+        m->sbuf = ns_port_alloc(MP_SNDBUF);
+        if (!m->sbuf)
+            return NS_EAGAIN; /* retried on the next event */
+    }
+    for (size_t done = 0; done < len;) { /* keep a copy until DATA_ACKed */
+        uint32_t off = (uint32_t)((m->c.snd_nxt + done) & (MP_SNDBUF - 1));
+        size_t k = len - done < MP_SNDBUF - off ? len - done : MP_SNDBUF - off;
+        memcpy(m->sbuf + off, (const uint8_t *)buf + done, k);
+        done += k;
+    }
     int k = sf_index(m, p);
     uint64_t dsn;
     if (mptcp_tx_assign(&m->c, &m->c.sf[k], ns_tcp_snd_next_seq(p), buf, (uint16_t)len, &dsn) != 0)

@@ -37,6 +37,7 @@ const struct mptcp_conn *ns_mp_conn(const struct tcp_pcb *s);
 /* Counters: connections that spoke MPTCP, joins accepted, plain TCP, fallbacks, subflow resets. */
 struct ns_mp_stats {
     uint64_t capable, joins, plain, fallbacks, sf_resets, join_refused, announced;
+    uint64_t reinjected; /* bytes sent again at data level (RFC 8684 3.3.6) */
 };
 void ns_mp_get_stats(const struct ns_mp *mp, struct ns_mp_stats *out);
 
