@@ -189,6 +189,28 @@ static bool fin_state(int s)
     return s == TCPS_FIN_WAIT_1 || s == TCPS_CLOSING || s == TCPS_LAST_ACK;
 }
 
+/* Shortens a retransmission of n bytes at seq so that it never straddles an edge of a block the
+ * peer SACKed (RFC 6675 section 4 NextSeg: resend only what is not SACKed): it stops at the next
+ * block's left edge, or, when seq is inside a block, at that block's right edge. Our segment
+ * boundaries can differ from the original ones (a new MSS-sized cut at the hole), and a segment
+ * partly overlapping data the peer already queued out of order is legal TCP but is what Linux's
+ * MPTCP receive path after a fallback to TCP turned into a corrupted byte stream (docs/net.md). */
+static uint32_t clip_to_sack(const struct tcp_pcb *pcb, uint32_t seq, uint32_t n)
+{
+    if (!pcb->sack_ok)
+        return n;
+    for (int i = 0; i < pcb->n_peer_sack; i++) {
+        uint32_t l = pcb->peer_sack[i][0], r = pcb->peer_sack[i][1];
+        if (!SEQ_LT(l, r) || SEQ_GT(r, pcb->snd_max))
+            continue; /* malformed or beyond what we sent: not evidence (RFC 2018 section 4) */
+        if (SEQ_GT(l, seq) && SEQ_LT(l, seq + n))
+            n = l - seq;
+        else if (SEQ_LEQ(l, seq) && SEQ_LT(seq, r) && SEQ_LT(r, seq + n))
+            n = r - seq;
+    }
+    return n;
+}
+
 /* Retransmits up to `max` bytes (and the FIN when they end the stream) starting at seq; snd_nxt
  * is untouched. Returns the sequence number after what was sent (seq when nothing was). */
 static uint32_t retransmit_at(struct tcp_pcb *pcb, uint32_t seq, uint32_t max)
@@ -201,6 +223,7 @@ static uint32_t retransmit_at(struct tcp_pcb *pcb, uint32_t seq, uint32_t max)
         n = max;
     if (n > pcb->mss)
         n = pcb->mss;
+    n = clip_to_sack(pcb, seq, n);
     uint8_t flags = TCP_ACK;
     if (pcb->fin_queued && fin_state(pcb->state) && seq + n == data_end &&
         SEQ_GT(pcb->snd_max, data_end))
@@ -307,13 +330,15 @@ void tcp_output(struct tcp_pcb *pcb)
              * at least half the largest window the peer offered; no Nagle (latency matters). */
             if (n < pcb->mss && n < avail && n < pcb->max_snd_wnd / 2 && flight > 0)
                 break;
+            bool fresh = pcb->snd_nxt == pcb->snd_max;
+            if (!fresh)
+                n = clip_to_sack(pcb, pcb->snd_nxt, n); /* go-back-N after an RTO */
             uint8_t flags = TCP_ACK;
             if (n == avail) {
                 flags |= TCP_PSH;
                 if (pcb->fin_queued && fin_state(pcb->state))
                     flags |= TCP_FIN;
             }
-            bool fresh = pcb->snd_nxt == pcb->snd_max;
             if (!fresh) {
                 pcb->retransmits++;
                 pcb->st->stats.tcp_retransmits++;

@@ -433,6 +433,74 @@ static void test_sack_recovery_repairs_holes(void **state)
     assert_int_equal(ns_tcp_recv(c, d, sizeof(d)), 4);
 }
 
+/* A connection whose peer offered MSS 1460 and SACK-permitted (no timestamps). */
+static struct tcp_pcb *sack_conn(struct h_peer *p, uint16_t port, uint32_t *s0)
+{
+    struct h_seg syn = {.sport = port, .dport = 7, .seq = 100, .flags = F_SYN, .wnd = 65535};
+    uint8_t o[8] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2};
+    memcpy(syn.opt, o, 8);
+    syn.optlen = 8;
+    h_send_tcp(&syn, false);
+    struct h_seg sa;
+    assert_true(h_parse_tcp(h_last_tcp(), &sa));
+    *p = (struct h_peer){.port = port, .dport = 7, .snd_nxt = 101, .rcv_nxt = sa.seq + 1};
+    h_peer_send(p, F_ACK, NULL, 0, false);
+    *s0 = sa.seq + 1;
+    return ns_tcp_accept(lst);
+}
+
+/* A retransmission must not straddle the edge of a SACKed block: when the lost segment was
+ * shorter than the MSS (the end of one response), the resend stops where the peer's SACKed data
+ * begins, for fast retransmit and for go-back-N after an RTO alike. A partly overlapping resend
+ * is what Linux's MPTCP-after-fallback receive path turned into a corrupted stream. */
+static void test_retransmit_stops_at_sack_edge(void **state)
+{
+    (void)state;
+    struct h_peer p;
+    uint32_t s0, m = 1460, first = 1000;
+    struct tcp_pcb *c = sack_conn(&p, 40013, &s0);
+    assert_non_null(c);
+    uint8_t buf[4 * 1460];
+    memset(buf, 'R', sizeof(buf));
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, buf, first), (long)first); /* one short segment */
+    assert_int_equal(ns_tcp_send(c, buf, sizeof(buf)), (long)sizeof(buf));
+    assert_int_equal(h_count_tcp(), 5);
+    struct h_seg r;
+    assert_true(h_parse_tcp(0, &r));
+    assert_int_equal(r.len, first);
+    /* The short segment is lost; everything after it arrived and is SACKed. */
+    uint32_t blk[2] = {s0 + first, s0 + first + 4 * m};
+    h_clear_out();
+    sack_ack(&p, s0, blk, 1, NULL);
+    assert_int_equal(h_stack()->stats.tcp_fast_retransmits, 1);
+    assert_int_equal(h_count_tcp(), 1);
+    assert_true(h_parse_tcp(0, &r));
+    assert_int_equal(r.seq, s0);
+    assert_int_equal(r.len, first); /* not an MSS-sized cut reaching into the SACKed block */
+    /* That resend is lost too: the RTO's go-back-N resends from SND.UNA, stopping at the block. */
+    h_clear_out();
+    h_advance_ms(3000);
+    int n_first = 0, straddling = 0;
+    for (int i = 0; i < h_n_out; i++) {
+        if (!h_parse_tcp(i, &r) || r.len == 0)
+            continue;
+        if (r.seq == s0 && r.len == first)
+            n_first++;
+        if ((int32_t)(r.seq - blk[0]) < 0 && (int32_t)(r.seq + r.len - blk[0]) > 0)
+            straddling++;
+    }
+    assert_true(n_first >= 1);
+    assert_int_equal(straddling, 0);
+    /* The repair completes the stream: the cumulative ACK covers all of it. */
+    h_clear_out();
+    p.rcv_nxt = p.snd_nxt;
+    sack_ack(&p, s0 + first + 4 * m, NULL, 0, NULL);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_ESTABLISHED);
+}
+
 int run_tcp_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +512,7 @@ int run_tcp_tests(void)
         cmocka_unit_test_setup_teardown(test_rto_gives_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fast_retransmit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sack_recovery_repairs_holes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retransmit_stops_at_sack_edge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_passive_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_active_close_time_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_wait_reuse_by_new_syn, setup, teardown),
