@@ -21,22 +21,24 @@ deps:
 	@bash scripts/deps.sh
 
 # `make test` = install what is missing, build everything tests use, run every suite in tests/suites/.
+# Builds use every core; the suites themselves run one at a time (they share namespaces and CPUs).
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	@$(MAKE) --no-print-directory $(TEST_DEPS)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(TEST_DEPS)
 	@bash tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCH_DEPS)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(BENCH_DEPS)
 	@bash tests/bench.sh
 
 # Long fuzzing runs (make test runs every fuzzer briefly). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 300
 fuzz: deps
-	@$(MAKE) --no-print-directory $(FUZZERS)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(FUZZERS)
 	@bash tests/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 bed: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@bash scripts/run-bed.sh $(BED_ARGS)
 
 clean:
