@@ -4,8 +4,8 @@
 of a byte (original and retransmissions) is equal, and the stream is a sequence of valid
 docs/protocol.md responses (32-byte header, magic "NSRP", RESPONSE flag, payload bytes equal
 to byte(id, 1, off)). Also counts retransmissions that straddle an edge of a block the client
-had SACKed in its latest ACK seen so far (diagnostic only: the capture's order is linkem's,
-not the guest's). Prints one JSON line; exit 0 when every stream is consistent and valid."""
+had SACKed in its latest ACK seen so far (the capture's order is linkem's, not the guest's, so
+this is exact only while no ACK overtakes a resend in flight; suite 37 requires zero). Prints one JSON line; exit 0 when every stream is consistent and valid."""
 import json
 import struct
 import subprocess
