@@ -194,7 +194,8 @@ static bool fin_state(int s)
  * block's left edge, or, when seq is inside a block, at that block's right edge. Our segment
  * boundaries can differ from the original ones (a new MSS-sized cut at the hole), and a segment
  * partly overlapping data the peer already queued out of order is legal TCP but is what Linux's
- * MPTCP receive path after a fallback to TCP turned into a corrupted byte stream (docs/net.md). */
+ * MPTCP receive path after a fallback to TCP turned into a corrupted byte stream
+ * (docs/guestnet.md, weak points). */
 static uint32_t clip_to_sack(const struct tcp_pcb *pcb, uint32_t seq, uint32_t n)
 {
     if (!pcb->sack_ok)
