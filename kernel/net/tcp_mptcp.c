@@ -567,6 +567,7 @@ static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room)
 {
     struct tcp_pcb *best = NULL;
     size_t best_room = 0;
+    bool best_stalled = false;
     for (int k = 0; k < MPTCP_MAX_SUBFLOWS; k++) {
         struct tcp_pcb *p = m->sfpcb[k];
         if (!p || m->c.sf[k].state != SF_ESTABLISHED)
@@ -576,7 +577,16 @@ static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room)
         if (!tx_slot_free(&m->c, &m->c.sf[k]))
             continue;
         size_t r = ns_tcp_send_space(p);
+        /* A subflow in RTO backoff (no ACK since its retransmission timer fired) may be a dead
+         * path: use it only when no other subflow is available. */
+        bool stalled = p->backoff > 0;
+        if (best && stalled != best_stalled) {
+            if (stalled)
+                continue;
+            best = NULL;
+        }
         if (!best || r > best_room) {
+            best_stalled = stalled;
             best = p;
             best_room = r;
         }
