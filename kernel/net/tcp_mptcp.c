@@ -661,6 +661,12 @@ long ns_mp_send(struct tcp_pcb *s, const void *buf, size_t len)
     return w;
 }
 
+size_t ns_mp_readable(const struct tcp_pcb *s)
+{
+    const struct mpconn *m = ns_tcp_ext_ctx(s);
+    return m ? mptcp_readable(&m->c) : ns_tcp_readable(s);
+}
+
 int ns_mp_error(const struct tcp_pcb *s)
 {
     const struct mpconn *m = ns_tcp_ext_ctx(s);

@@ -28,6 +28,8 @@ long ns_mp_recv(struct tcp_pcb *s, void *buf, size_t len);
 long ns_mp_send(struct tcp_pcb *s, const void *buf, size_t len);
 size_t ns_mp_send_space(const struct tcp_pcb *s);
 int ns_mp_error(const struct tcp_pcb *s);
+/* In-order bytes the service can read now (data level for MPTCP, the socket for plain TCP). */
+size_t ns_mp_readable(const struct tcp_pcb *s);
 void ns_mp_close(struct tcp_pcb *s);
 /* Resets the connection: MP_FASTCLOSE (RFC 8684 3.5) on RSTs of every subflow. */
 void ns_mp_abort(struct tcp_pcb *s);

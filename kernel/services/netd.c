@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/thread.h"
+#include "net/tcp_mptcp.h"
 #include "services/netapi.h"
 #include "services/p2p_records.h"
 #include "services/services.h"
@@ -12,6 +13,7 @@
 struct ns_stack netd_stack;
 struct mutex netd_lock;
 struct notification netd_note;
+struct ns_mp *netd_mp;
 
 static struct vnet nics[NETD_MAX_NICS];
 static struct irq_binding binds[NETD_MAX_NICS];
@@ -120,6 +122,11 @@ static int bring_up(void)
     cfg.rcvbuf = 64 * 1024;
     cfg.max_conns = 400;
     ns_stack_init(&netd_stack, &cfg);
+    if (svc_cfg.mptcp) {
+        netd_mp = ns_mp_create(&netd_stack);
+        if (netd_mp == NULL)
+            LOGE("netd: no memory for MPTCP state: services speak plain TCP only");
+    }
     for (int i = 0; i < n_nics; i++) {
         nifs[i] = ns_netif_add(&netd_stack, nics[i].mac, svc_cfg.ip[i], svc_cfg.mask[i], linkout,
                                &nics[i]);
@@ -157,6 +164,10 @@ static void netd_main(void *arg)
         netd_tx_batch_begin(); /* ACKs and data sent while draining go out with one notify */
         bottom_half(bits);
         ns_poll(&netd_stack);
+        /* ADD_ADDR retransmission, reinjection, DATA_FIN lingering (RFC 8684 3.4.1, 3.3.6): the
+           glue needs a call at least every 100 ms; the idle sleep is at most 50 ms. */
+        if (netd_mp != NULL)
+            ns_mp_poll(netd_mp);
         netd_tx_flush();
         mutex_unlock(&netd_lock);
     }

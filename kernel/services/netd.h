@@ -17,6 +17,9 @@
 extern struct ns_stack netd_stack;
 extern struct mutex netd_lock;
 extern struct notification netd_note;
+/* MPTCP v1 state of the stack (token table, announced addresses); NULL with mptcp=0. */
+struct ns_mp;
+extern struct ns_mp *netd_mp;
 
 /* Starts netd (NICs, stack, API thread); returns 0 once it serves, -1 when no NIC came up. */
 int netd_start(void);
@@ -35,7 +38,10 @@ void netd_api_thread(void *arg);
 int netd_api_handles_used(void);
 /* Calls fn for every connection a service holds (with netd_lock held). */
 struct ns_tcp_info;
-void netd_api_foreach_conn(void (*fn)(int32_t h, const struct ns_tcp_info *info, void *arg),
+struct mptcp_conn;
+/* mp: the connection's MPTCP state (NULL for plain TCP or a fallen-back client). */
+void netd_api_foreach_conn(void (*fn)(int32_t h, const struct ns_tcp_info *info,
+                                      const struct mptcp_conn *mp, void *arg),
                            void *arg);
 int netd_stats_start(uint16_t port);
 /* Writes every counter (per NIC, stack, services) as "name value" lines through out(). */

@@ -2,6 +2,7 @@
 #include "services/netapi.h"
 #include "core/log.h"
 #include "net/tcp.h"
+#include "net/tcp_mptcp.h"
 #include "services/netd.h"
 #include "services/p2p_records.h"
 
@@ -62,14 +63,15 @@ static void slot_free(struct hslot *s)
     s->ev = 0;
 }
 
-void netd_api_foreach_conn(void (*fn)(int32_t h, const struct ns_tcp_info *info, void *arg),
+void netd_api_foreach_conn(void (*fn)(int32_t h, const struct ns_tcp_info *info,
+                                      const struct mptcp_conn *mp, void *arg),
                            void *arg)
 {
     for (int i = 0; i < NETAPI_MAX_HANDLES; i++) {
         if (slots[i].used && !slots[i].listener) {
             struct ns_tcp_info info;
             ns_tcp_get_info(slots[i].pcb, &info);
-            fn(handle_of(i), &info, arg);
+            fn(handle_of(i), &info, ns_mp_conn(slots[i].pcb), arg);
         }
     }
 }
@@ -112,6 +114,10 @@ static int32_t op_listen(const struct netapi_req *rq)
     slots[idx].listener = true;
     slots[idx].owner = rq->notify;
     slots[idx].bit = rq->bit;
+    /* MPTCP (RFC 8684) on every service listener: MP_CAPABLE, and MP_JOIN on either NIC's
+       address (the listener is bound to 0.0.0.0). */
+    if (netd_mp != NULL)
+        ns_mp_attach(netd_mp, l);
     ns_tcp_set_callback(l, on_event, (void *)(uintptr_t)idx);
     return handle_of(idx);
 }
@@ -123,7 +129,8 @@ static int32_t op_accept(struct hslot *l)
     int idx = slot_new();
     if (idx < 0)
         return NETAPI_ENOSLOT;
-    struct tcp_pcb *c = ns_tcp_accept(l->pcb);
+    /* Joined subflows never reach a service: ns_mp_accept hands them to the MPTCP glue. */
+    struct tcp_pcb *c = ns_mp_accept(l->pcb);
     if (c == NULL) {
         slot_free(&slots[idx]);
         return NETAPI_EAGAIN;
@@ -131,7 +138,7 @@ static int32_t op_accept(struct hslot *l)
     slots[idx].pcb = c;
     slots[idx].owner = l->owner;
     slots[idx].bit = l->bit;
-    ns_tcp_set_callback(c, on_event, (void *)(uintptr_t)idx);
+    ns_mp_set_callback(c, on_event, (void *)(uintptr_t)idx);
     return handle_of(idx);
 }
 
@@ -171,28 +178,35 @@ static int32_t dispatch(uint32_t op, const struct netapi_req *rq, struct netapi_
         if (s->listener || (rq->buf == NULL && rq->len > 0))
             return NETAPI_EINVAL;
         {
-            long r = ns_tcp_recv(s->pcb, rq->buf, rq->len);
+            long r = ns_mp_recv(s->pcb, rq->buf, rq->len);
             p2p_rx_recv(&s->rx, s->pcb, rq->len, r, api_caller, rq->stamp);
             return clamp_len(r);
         }
     case NETAPI_SEND:
         if (s->listener || (rq->buf == NULL && rq->len > 0))
             return NETAPI_EINVAL;
-        return clamp_len(ns_tcp_send(s->pcb, rq->buf, rq->len));
+        return clamp_len(ns_mp_send(s->pcb, rq->buf, rq->len));
     case NETAPI_CLOSE:
-        ns_tcp_set_callback(s->pcb, NULL, NULL);
-        ns_tcp_close(s->pcb);
+        if (s->listener) {
+            ns_tcp_set_callback(s->pcb, NULL, NULL);
+            ns_tcp_close(s->pcb);
+        } else {
+            ns_mp_set_callback(s->pcb, NULL, NULL);
+            ns_mp_close(s->pcb);
+        }
         slot_free(s);
         return 0;
     case NETAPI_INFO:
         ns_tcp_get_info(s->pcb, &rs->info);
         return 0;
     case NETAPI_ABORT:
-        ns_tcp_set_callback(s->pcb, NULL, NULL);
-        if (s->listener)
+        if (s->listener) {
+            ns_tcp_set_callback(s->pcb, NULL, NULL);
             ns_tcp_close(s->pcb);
-        else
-            ns_tcp_abort(s->pcb);
+        } else {
+            ns_mp_set_callback(s->pcb, NULL, NULL);
+            ns_mp_abort(s->pcb); /* MPTCP: MP_FASTCLOSE (RFC 8684 3.5) */
+        }
         slot_free(s);
         return 0;
     default:

@@ -7,12 +7,14 @@
 #include "mm/heap.h"
 #include "mm/pmm.h"
 #include "net/tcp.h"
+#include "net/tcp_mptcp.h"
 #include "services/netd.h"
 
 struct svc_counters svc_counters;
 
-/* Room for every counter line (about 100 lines of < 48 bytes); fits the 64 KiB send buffer. */
-#define STATS_TEXT_MAX 8192
+/* Room for every counter line, or one "conns" line per connection (64+ MPTCP connections); fits
+   the 64 KiB send buffer. */
+#define STATS_TEXT_MAX 32768
 static char text[STATS_TEXT_MAX];
 static size_t text_len;
 
@@ -75,6 +77,20 @@ void netd_stats_write(void (*out)(void *arg, const char *line), void *arg)
     line(out, arg, "mem.free_pages %u", ps.free_pages);
     struct stack_walk w = {out, arg};
     ns_stats_foreach(&netd_stack, stack_line, &w);
+    if (netd_mp != NULL) {
+        struct ns_mp_stats m;
+        ns_mp_get_stats(netd_mp, &m);
+#define MP_LINE(f) line(out, arg, "mptcp.%s %llu", #f, (unsigned long long)m.f)
+        MP_LINE(capable);
+        MP_LINE(joins);
+        MP_LINE(plain);
+        MP_LINE(fallbacks);
+        MP_LINE(sf_resets);
+        MP_LINE(join_refused);
+        MP_LINE(announced);
+        MP_LINE(reinjected);
+#undef MP_LINE
+    }
 #define SVC_LINE(f) line(out, arg, "svc.%s %llu", #f, (unsigned long long)svc_counters.f)
     SVC_LINE(echo_conns);
     SVC_LINE(echo_bytes);
@@ -94,18 +110,30 @@ struct conn_walk {
     void *arg;
 };
 
-static void conn_line(int32_t h, const struct ns_tcp_info *i, void *arg)
+static void conn_line(int32_t h, const struct ns_tcp_info *i, const struct mptcp_conn *mp,
+                      void *arg)
 {
     struct conn_walk *w = arg;
-    char l[16], r[16];
+    char l[16], r[16], mps[96] = "mptcp=0";
     ns_format_ipv4(i->local_ip, l);
     ns_format_ipv4(i->remote_ip, r);
+    if (mp != NULL && mp->state != MPC_FALLBACK) {
+        /* The subflows the peer opened and what each carried (the handle's TCP figures above
+           are the initial subflow's). */
+        struct mptcp_conn_metrics m;
+        mptcp_metrics_read(mp, &m);
+        ksnprintf(mps, sizeof mps, "mptcp=1 subflows=%u sf0_rx=%llu sf1_rx=%llu dl_holes=%u",
+                  m.nsubflows, (unsigned long long)m.sf[0].bytes, (unsigned long long)m.sf[1].bytes,
+                  m.dl_holes);
+    } else if (mp != NULL) {
+        ksnprintf(mps, sizeof mps, "mptcp=fallback");
+    }
     line(w->out, w->arg,
          "conn h=%d state=%s local=%s:%u remote=%s:%u mss=%u wscale=%u/%u ts=%d sack=%d "
-         "cwnd=%u ssthresh=%u srtt_us=%u rto_ms=%u snd_wnd=%u rcv_wnd=%u retrans=%llu",
+         "cwnd=%u ssthresh=%u srtt_us=%u rto_ms=%u snd_wnd=%u rcv_wnd=%u retrans=%llu %s",
          (int)h, ns_tcp_state_name(i->state), l, i->local_port, r, i->remote_port, i->mss,
          i->snd_wscale, i->rcv_wscale, i->ts_ok, i->sack_ok, i->cwnd, i->ssthresh, i->srtt_us,
-         i->rto_ms, i->snd_wnd, i->rcv_wnd, (unsigned long long)i->retransmits);
+         i->rto_ms, i->snd_wnd, i->rcv_wnd, (unsigned long long)i->retransmits, mps);
 }
 
 static void to_text(void *arg, const char *l)

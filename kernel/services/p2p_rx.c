@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/sched.h"
 #include "net/tcp.h"
+#include "net/tcp_mptcp.h"
 #include "services/p2p_records.h"
 
 /* The batch netd's bottom half is draining: which NIC, and its interrupt-entry time. */
@@ -18,6 +19,60 @@ void p2p_rx_batch(int nic, uint64_t irq_tsc)
 
 static uint32_t conn_seq;
 
+/* What the reader's socket holds now: in-order bytes, whether a sequence hole blocks more (at
+ * the subflow or, for MPTCP, the data level), and the RTT of the path expected to bring them. */
+struct rx_view {
+    uint32_t readable;
+    uint32_t ooo_bytes; /* held past a hole: TCP's out-of-order bytes, or the data-level span */
+    bool hole;
+    uint32_t srtt_us, rttvar_us;
+};
+
+static uint32_t clamp32(uint64_t v)
+{
+    return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)v;
+}
+
+static void rx_view(struct tcp_pcb *pcb, struct rx_view *v)
+{
+    struct ns_tcp_info info;
+    ns_tcp_get_info(pcb, &info);
+    v->readable = clamp32(ns_mp_readable(pcb));
+    v->ooo_bytes = info.ooo_bytes;
+    v->hole = info.ooo_bytes > 0;
+    v->srtt_us = info.srtt_us;
+    v->rttvar_us = info.rttvar_us;
+    const struct mptcp_conn *c = ns_mp_conn(pcb);
+    if (c == NULL || c->state != MPC_ESTABLISHED)
+        return; /* plain TCP or fallback: the handle's own figures */
+    /* MPTCP: bytes stored past rcv_nxt mean a data-level hole (RFC 8684 3.3.1: another subflow
+     * still owes the DSNs in between); a subflow-level gap blocks its subflow. The subflow
+     * expected to fill the hole is one with a gap of its own (it waits for a retransmission),
+     * else the slowest established one (the missing DSNs are still in flight on it). */
+    uint64_t span = c->rcv_high > c->rcv_nxt ? c->rcv_high - c->rcv_nxt : 0;
+    int pick = -1;
+    bool pick_gap = false;
+    for (int k = 0; k < MPTCP_MAX_SUBFLOWS; k++) {
+        const struct mptcp_subflow *sf = &c->sf[k];
+        if (sf->state != SF_ESTABLISHED || sf->m.srtt_us == 0)
+            continue;
+        bool gap = sf->m.sf_hole_bytes > 0;
+        if (pick < 0 || (gap && !pick_gap) ||
+            (gap == pick_gap && sf->m.srtt_us > c->sf[pick].m.srtt_us)) {
+            pick = k;
+            pick_gap = gap;
+        }
+    }
+    if (span > 0 || pick_gap) {
+        v->hole = true;
+        v->ooo_bytes = clamp32(span > info.ooo_bytes ? span : info.ooo_bytes);
+    }
+    if (pick >= 0) {
+        v->srtt_us = c->sf[pick].m.srtt_us;
+        v->rttvar_us = c->sf[pick].m.rttvar_us;
+    }
+}
+
 void p2p_rx_reset(struct p2p_rxstate *s)
 {
     memset(s, 0, sizeof(*s));
@@ -29,8 +84,8 @@ void p2p_rx_reset(struct p2p_rxstate *s)
 static void trace_arrival(const struct p2p_rxstate *s, struct tcp_pcb *pcb, uint64_t irq,
                           uint64_t now, uint32_t added, uint32_t readable, uint64_t pred)
 {
-    struct ns_tcp_info info;
-    ns_tcp_get_info(pcb, &info);
+    struct rx_view info;
+    rx_view(pcb, &info);
     struct p2p_rec r;
     memset(&r, 0, sizeof r);
     r.type = P2P_T_ARRIVAL;
@@ -67,9 +122,9 @@ static uint64_t hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readab
         sched_hint(s->owner, &h);
         return 0;
     }
-    struct ns_tcp_info info;
-    ns_tcp_get_info(pcb, &info);
-    bool hole = info.ooo_bytes > 0;
+    struct rx_view info;
+    rx_view(pcb, &info);
+    bool hole = info.hole;
     if (hole && s->hole_since_ns == 0)
         s->hole_since_ns = now;
     if (!hole)
@@ -102,8 +157,7 @@ void p2p_rx_event(struct p2p_rxstate *s, struct tcp_pcb *pcb, unsigned events)
         return;
     uint64_t now = clock_ns();
     uint64_t irq = batch_nic >= 0 && batch_irq_ns != 0 && batch_irq_ns <= now ? batch_irq_ns : now;
-    size_t rd = ns_tcp_readable(pcb);
-    uint32_t readable = rd > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)rd;
+    uint32_t readable = clamp32(ns_mp_readable(pcb));
     if (readable <= s->readable_seen && s->readable_seen != 0)
         return; /* no new bytes (an end of stream or a repeated event) */
     if (s->first_irq_ns == 0)
@@ -145,8 +199,8 @@ void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, lon
     }
     /* The reader waits when it got less than it asked for: that is what hints are about. */
     s->want = rc == NS_EAGAIN ? asked : (rc > 0 && (uint32_t)rc < asked ? asked - (uint32_t)rc : 0);
-    size_t left = ns_tcp_readable(pcb);
-    s->readable_seen = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
+    size_t left = ns_mp_readable(pcb);
+    s->readable_seen = clamp32(left);
     if (rc > 0) {
         /* Bytes still unread start at the latest batch; none left: the next arrival starts. */
         s->first_irq_ns = left > 0 ? s->last_irq_ns : 0;

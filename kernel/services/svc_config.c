@@ -14,6 +14,7 @@ struct svc_config svc_cfg = {
     .rpcd_port = 7100,
     .stats_port = 7070,
     .tx_batch = true,
+    .mptcp = true,
 };
 
 /* "a.b.c.d/len" (len 1..32, default 24) into host-order address and mask. */
@@ -105,11 +106,23 @@ static int set_stats_port(const char *v, size_t n)
 }
 KPARAM(stats_port, set_stats_port, "netd counters/shutdown TCP port (default 7070)");
 
-static int set_txbatch(const char *v, size_t n)
+static int set_flag(const char *v, size_t n, bool *out)
 {
     if (v == NULL || n != 1 || (v[0] != '0' && v[0] != '1'))
         return -1;
-    svc_cfg.tx_batch = v[0] == '1';
+    *out = v[0] == '1';
     return 0;
 }
+
+static int set_txbatch(const char *v, size_t n)
+{
+    return set_flag(v, n, &svc_cfg.tx_batch);
+}
 KPARAM(txbatch, set_txbatch, "1: one virtio TX notify per netd batch (default), 0: one per frame");
+
+static int set_mptcp(const char *v, size_t n)
+{
+    return set_flag(v, n, &svc_cfg.mptcp);
+}
+KPARAM(mptcp, set_mptcp,
+       "1: services accept MPTCP v1 and announce NIC1 (default), 0: plain TCP only");
