@@ -443,6 +443,7 @@ static void reinject(struct ns_mp *mp, struct mpconn *m)
     if (len > MP_REINJ_CHUNK)
         len = MP_REINJ_CHUNK;
     int k = sf_index(m, p);
+    mptcp_sf_tx_acked(&c->sf[k], p->snd_una);
     if (mptcp_tx_assign_at(c, &c->sf[k], ns_tcp_snd_next_seq(p), c->snd_una, m->sbuf + off,
                            (uint16_t)len) != 0)
         return;
@@ -553,12 +554,18 @@ long ns_mp_recv(struct tcp_pcb *s, void *buf, size_t len)
     return NS_EAGAIN;
 }
 
-/* mptcp_tx_assign needs a send-mapping slot that is unused or wholly DATA_ACKed. */
-static bool tx_slot_free(const struct mptcp_conn *c, const struct mptcp_subflow *sf)
+/* mptcp_tx_assign needs a send-mapping slot that is unused, wholly DATA_ACKed or wholly
+ * acknowledged by the subflow's TCP (mptcp_sf_tx_acked, called before every assignment). */
+static bool tx_slot_free(const struct mptcp_conn *c, const struct mptcp_subflow *sf,
+                         const struct tcp_pcb *p)
 {
-    for (int i = 0; i < MPTCP_TX_MAPS; i++)
-        if (!sf->tx_map[i].used || sf->tx_map[i].dsn + sf->tx_map[i].len <= c->snd_una)
+    uint32_t acked = p->snd_una - sf->iss; /* relative, as the mapping's SSN (RFC 8684 3.3) */
+    for (int i = 0; i < MPTCP_TX_MAPS; i++) {
+        const struct mptcp_tx_map *x = &sf->tx_map[i];
+        if (!x->used || x->dsn + x->len <= c->snd_una ||
+            (x->sent && (int32_t)(x->ssn + x->len - acked) <= 0))
             return true;
+    }
     return false;
 }
 
@@ -574,7 +581,7 @@ static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room)
             continue;
         if (p->state != TCPS_ESTABLISHED && p->state != TCPS_CLOSE_WAIT)
             continue;
-        if (!tx_slot_free(&m->c, &m->c.sf[k]))
+        if (!tx_slot_free(&m->c, &m->c.sf[k], p))
             continue;
         size_t r = ns_tcp_send_space(p);
         /* A subflow in RTO backoff (no ACK since its retransmission timer fired) may be a dead
@@ -654,6 +661,7 @@ long ns_mp_send(struct tcp_pcb *s, const void *buf, size_t len)
     }
     int k = sf_index(m, p);
     uint64_t dsn;
+    mptcp_sf_tx_acked(&m->c.sf[k], p->snd_una);
     if (mptcp_tx_assign(&m->c, &m->c.sf[k], ns_tcp_snd_next_seq(p), buf, (uint16_t)len, &dsn) != 0)
         return NS_EAGAIN; /* every mapping slot waits for a DATA_ACK */
     long w = ns_tcp_send(p, buf, len);

@@ -113,7 +113,9 @@ struct mptcp_subflow {
     struct mptcp_rx_map rx_map[MPTCP_RX_MAPS];
     uint8_t rx_map_next;
     struct mptcp_tx_map tx_map[MPTCP_TX_MAPS];
-    int8_t tx_last; /* index of the newest send mapping, -1 none */
+    int8_t tx_last;      /* index of the newest send mapping, -1 none */
+    bool tx_acked_valid; /* tx_acked was set (mptcp_sf_tx_acked) */
+    uint32_t tx_acked;   /* relative subflow sequence TCP has had acknowledged */
     /* subflow-level arrival tracking, relative sequence numbers */
     uint32_t sf_rcv_nxt;
     bool split;           /* TCP uses mptcp_rx_options + mptcp_rx_data on this subflow */
@@ -290,6 +292,12 @@ uint32_t mptcp_rcv_wnd(const struct mptcp_conn *c);
  * still maps data not DATA_ACKed: TCP must not queue the bytes yet (retry after a DATA_ACK). */
 int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq, const void *data,
                     uint16_t len, uint64_t *dsn_out);
+/* TCP has had the subflow's bytes below absolute seq `ack` acknowledged. A mapping whose subflow
+ * bytes are all below it is never needed again (TCP retransmits nothing below its snd_una; data
+ * the peer then drops at data level goes out again under a new mapping, mptcp_tx_assign_at), so
+ * its slot is free even before the DATA_ACK passes it. Without this, mappings behind a data-level
+ * hole that only this subflow can fill would hold every slot and block the reinjection itself. */
+void mptcp_sf_tx_acked(struct mptcp_subflow *sf, uint32_t ack);
 /* Data-level reinjection (RFC 8684 3.3.6): when a subflow fails, what it carried and the peer has
  * not DATA_ACKed must go out again on another subflow, with the same DSNs. */
 struct mptcp_tx_range {

@@ -1,12 +1,26 @@
 /* mptcp_tx.c: what the server sends: DSN assignment, DSS/DATA_ACK, DATA_FIN, ADD_ADDR, resets. */
 #include "mptcp.h"
 
-/* A free send-mapping slot: unused, or wholly DATA_ACKed. */
+void mptcp_sf_tx_acked(struct mptcp_subflow *sf, uint32_t ack)
+{
+    uint32_t rel = ack - sf->iss; /* 3.3: relative to the subflow's initial sequence number */
+    if (!sf->tx_acked_valid || (int32_t)(rel - sf->tx_acked) > 0)
+        sf->tx_acked = rel;
+    sf->tx_acked_valid = true;
+}
+
+/* A mapping TCP will never (re)transmit again: every byte of it acknowledged at subflow level. */
+static bool tx_sf_acked(const struct mptcp_subflow *sf, const struct mptcp_tx_map *x)
+{
+    return x->sent && sf->tx_acked_valid && (int32_t)(x->ssn + x->len - sf->tx_acked) <= 0;
+}
+
+/* A free send-mapping slot: unused, wholly DATA_ACKed, or wholly acknowledged by the subflow. */
 static struct mptcp_tx_map *tx_slot(struct mptcp_conn *c, struct mptcp_subflow *sf)
 {
     for (int i = 0; i < MPTCP_TX_MAPS; i++) {
         struct mptcp_tx_map *x = &sf->tx_map[i];
-        if (!x->used || x->dsn + x->len <= c->snd_una) {
+        if (!x->used || x->dsn + x->len <= c->snd_una || tx_sf_acked(sf, x)) {
             sf->tx_last = (int8_t)i;
             memset(x, 0, sizeof(*x));
             return x;

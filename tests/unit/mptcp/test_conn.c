@@ -522,6 +522,43 @@ static void send_mappings_grow_fill_and_free(void **s)
     assert_true(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_A_ACK);
 }
 
+/* Mappings behind a data-level hole: the DATA_ACK cannot pass them until another subflow's lost
+ * DSNs are sent again, so slots must free up once the subflow's own TCP acknowledged them, or the
+ * reinjection that fills the hole finds no slot (the path-down stall). */
+static void mapping_slots_free_once_the_subflow_acked_them(void **s)
+{
+    (void)s;
+    assert_int_equal(h_establish(C, &table, H_KEY_B, false), 0);
+    uint64_t dsn;
+    uint8_t b[40];
+    uint32_t seq = H_ISS + 1;
+    for (int k = 0; k < MPTCP_TX_MAPS; k++) {
+        assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, NULL, 100, &dsn), 0);
+        struct mptcp_tx_seg t = {.seq = seq, .len = 100, .tcp_flags = MPTCP_TCP_ACK};
+        mptcp_tx_opts(C, &C->sf[0], &t, 0, b, 40);
+        seq += 100;
+    }
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, NULL, 100, &dsn), -1);
+    /* TCP acknowledged half of the first mapping: not enough to drop it */
+    mptcp_sf_tx_acked(&C->sf[0], H_ISS + 1 + 50);
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, NULL, 100, &dsn), -1);
+    /* all of it: the slot is free although no DATA_ACK moved */
+    mptcp_sf_tx_acked(&C->sf[0], H_ISS + 1 + 100);
+    uint64_t una = C->snd_una;
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, NULL, 100, &dsn), 0);
+    assert_true(C->snd_una == una);
+    /* an older acknowledgment never moves the mark back */
+    mptcp_sf_tx_acked(&C->sf[0], H_ISS + 1);
+    assert_int_equal(C->sf[0].tx_acked, 101); /* relative: the SYN took sequence 0 */
+    /* once the new mapping is sent, the next write needs a slot: none until TCP acknowledges
+       the second mapping too */
+    struct mptcp_tx_seg t = {.seq = seq, .len = 100, .tcp_flags = MPTCP_TCP_ACK};
+    mptcp_tx_opts(C, &C->sf[0], &t, 0, b, 40);
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq + 100, NULL, 100, &dsn), -1);
+    mptcp_sf_tx_acked(&C->sf[0], H_ISS + 1 + 200);
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq + 100, NULL, 100, &dsn), 0);
+}
+
 static void reinjection_after_a_subflow_fails(void **s)
 {
     (void)s;
@@ -661,6 +698,7 @@ int main(void)
         T(peer_add_addr_echoed_only_with_valid_hmac),
         T(send_side_dsn_data_ack_and_data_fin),
         T(send_mappings_grow_fill_and_free),
+        T(mapping_slots_free_once_the_subflow_acked_them),
         T(reinjection_after_a_subflow_fails),
         T(mp_fail_answered_with_infinite_mapping),
         T(rm_addr_and_mp_prio),
