@@ -56,8 +56,10 @@ usage: scripts/run-bed.sh [options]          (make bed BED_ARGS="...": the same 
                              topologies/NAME.topo (default 5g-wifi: 5G sub-6 + Wi-Fi 6)
   --profiles LIST            sweep over link profiles instead of the topology's: each value
                              P0+P1 (one per link; P = name, or DOWN:UP) from netem/profiles/
-  --delay LIST               extra one-way delay per direction, added to each link (0ms,10ms)
-  --loss LIST                extra random loss per direction, added to each link (0%,1%)
+  --delay LIST               extra one-way delay per direction, added to each link (0ms,10ms);
+                             a value A:B gives link 0 A and link 1 B (0ms:20ms,20ms:0ms)
+  --loss LIST                extra random loss per direction, added to each link (0%,1%);
+                             per link as for --delay (0%:1%)
   --sched LIST               guest scheduler (rr,prio); the netns target runs Linux: "linux"
   --seeds LIST               seeds for links and hostgen (1)
  load (hostgen)
@@ -152,6 +154,29 @@ bed_is_size() {
 # netem time and percent vocabulary (tc-netem(8) units; docs/profiles.md): 10ms, 500us, 0.5s, 1%.
 bed_is_time() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?(ns|us|ms|s)$ ]]; }
 bed_is_pct() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?%$ ]] && awk -v x="${1%\%}" 'BEGIN{exit !(x <= 100)}'; }
+# A --delay/--loss value is one setting for every link, or one per link joined by ':' (link 0
+# first: "0ms:20ms"); $2 checks each part. The per-link form must name every link of the
+# topology (BED_NLINKS, loaded before). BED_PL_WHY says what is wrong.
+bed_check_per_link() {
+  local v=$1 chk=$2 part
+  local -a parts=()
+  BED_PL_WHY="not a valid value"
+  if [[ "$v" != *:* ]]; then "$chk" "$v"; return; fi
+  [[ "$v" == :* || "$v" == *: || "$v" == *::* ]] && { BED_PL_WHY="empty per-link part"; return 1; }
+  IFS=: read -r -a parts <<<"$v"
+  [ "${#parts[@]}" -eq "$BED_NLINKS" ] ||
+    { BED_PL_WHY="names ${#parts[@]} links; topology $BED_TOPO_NAME has $BED_NLINKS"; return 1; }
+  for part in "${parts[@]}"; do "$chk" "$part" || { BED_PL_WHY="bad per-link part '$part'"; return 1; }; done
+}
+
+# Link $2's part of a --delay/--loss value $1 (the whole value when it is not per link).
+bed_link_part() {
+  local -a parts=()
+  if [[ "$1" != *:* ]]; then printf '%s' "$1"; return 0; fi
+  IFS=: read -r -a parts <<<"$1"
+  printf '%s' "${parts[$2]}"
+}
+
 # Schedulers the guest registers: its "sched" key's help text lists them (kernel/core/sched.c).
 bed_guest_scheds() {
   [ -f "$BED_ELF" ] || return 1
@@ -183,9 +208,13 @@ bed_validate() {
       bed_die "--profiles value '$p' names ${#l[@]} link(s); topology $BED_TOPO_NAME has $BED_NLINKS"
   done
   bed_split "$BED_DELAYS" BED_DELAY_LIST || bed_die "malformed --delay list '$BED_DELAYS'"
-  for item in "${BED_DELAY_LIST[@]}"; do bed_is_time "$item" || bed_die "malformed --delay value '$item' (want e.g. 0ms, 500us, 20ms)"; done
+  for item in "${BED_DELAY_LIST[@]}"; do
+    bed_check_per_link "$item" bed_is_time || bed_die "malformed --delay value '$item' ($BED_PL_WHY; want e.g. 0ms, 500us, 20ms, or per link 0ms:20ms)"
+  done
   bed_split "$BED_LOSSES" BED_LOSS_LIST || bed_die "malformed --loss list '$BED_LOSSES'"
-  for item in "${BED_LOSS_LIST[@]}"; do bed_is_pct "$item" || bed_die "malformed --loss value '$item' (want e.g. 0%, 0.5%, at most 100%)"; done
+  for item in "${BED_LOSS_LIST[@]}"; do
+    bed_check_per_link "$item" bed_is_pct || bed_die "malformed --loss value '$item' ($BED_PL_WHY; want e.g. 0%, 0.5%, at most 100%, or per link 0%:1%)"
+  done
   bed_split "$BED_SEEDS" BED_SEED_LIST || bed_die "malformed --seeds list '$BED_SEEDS'"
   for item in "${BED_SEED_LIST[@]}"; do bed_is_uint "$item" || bed_die "malformed --seeds value '$item' (want an unsigned integer)"; done
   bed_split "$BED_SCHEDS" BED_SCHED_LIST || bed_die "malformed --sched list '$BED_SCHEDS'"

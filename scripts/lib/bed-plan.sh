@@ -39,9 +39,9 @@ bed_print_plan() {
   echo "run-bed: topology $BED_TOPO_NAME: $BED_NLINKS link(s) $(IFS=' '; echo "${BED_LINK_NAME[*]}"), peer ${BED_LINK_GUEST[0]}:$BED_RPC_PORT"
   echo "run-bed: load: open loop ${BED_RATE}/s for ${BED_DURATION}s (warm-up ${BED_WARMUP}s), $BED_CONNS conns, req $BED_REQ_SIZE B, resp $BED_RESP_SIZE B"
   echo "run-bed: shaper ${BED_SHAPER_USED:-$BED_SHAPER}, accel ${BED_ACCEL_USED:-$BED_ACCEL}, jobs $BED_JOBS, per-point timeout ${BED_POINT_TIMEOUT}s"
-  printf '%-5s %-28s %-8s %-7s %-6s %s\n' point profiles delay loss sched seed
+  printf '%-5s %-28s %-10s %-10s %-6s %s\n' point profiles delay loss sched seed
   bed_selected_points | while IFS=$'\t' read -r k p d l s r; do
-    printf '%-5s %-28s %-8s %-7s %-6s %s\n' "$k" "$p" "$d" "$l" "$s" "$r"
+    printf '%-5s %-28s %-10s %-10s %-6s %s\n' "$k" "$p" "$d" "$l" "$s" "$r"
   done
 }
 

@@ -44,12 +44,12 @@ bed_wait_for() {
 bed_link_up_in() { ip -n "$1" link show "$2" 2>/dev/null | grep -q '<[^>]*,UP'; }
 
 # Starts linkem for link i in namespace $1 with host end tap:h<i> and guest end $3 (tap:g<i>
-# or unix:...). Profile, extra delay/loss and a per-link seed come from the point.
+# or unix:...). Profile, this link's part of the extra delay/loss and a per-link seed come from the point.
 bed_linkem_start() {
   local ns=$1 i=$2 guest_ep=$3
   ip netns exec "$ns" "$BED_LINKEM" --host "tap:h$i" --guest "$guest_ep" \
-    --down "${PT_DOWN[$i]}" --up "${PT_UP[$i]}" --extra-delay "$PT_DELAY" --extra-loss "$PT_LOSS" \
-    --seed $((PT_SEED * 16 + i)) --ctl "$PT_STATE/lk$i.ctl" --quiet \
+    --down "${PT_DOWN[$i]}" --up "${PT_UP[$i]}" --extra-delay "$(bed_link_part "$PT_DELAY" "$i")" \
+    --extra-loss "$(bed_link_part "$PT_LOSS" "$i")" --seed $((PT_SEED * 16 + i)) --ctl "$PT_STATE/lk$i.ctl" --quiet \
     >"$PT_DIR/linkem$i.counters" 2>"$PT_DIR/linkem$i.log" &
   PT_LINKEM[$i]=$!
   bed_track "${PT_LINKEM[$i]}"
@@ -81,7 +81,7 @@ bed_netns_links_netem() {
       ip -n "$PT_NS_M" link set "br$i" up && ip -n "$PT_NS_M" link set "mc$i" up &&
       ip -n "$PT_NS_M" link set "ms$i" up || { PT_REASON="cannot build bridge for link $i"; return 1; }
     ip netns exec "$PT_NS_M" "$BED_SHAPE" --backend netem --down "${PT_DOWN[$i]}" --up "${PT_UP[$i]}" \
-      --extra-delay "$PT_DELAY" --extra-loss "$PT_LOSS" --dev-down "ms$i" --dev-up "mc$i" \
+      --extra-delay "$(bed_link_part "$PT_DELAY" "$i")" --extra-loss "$(bed_link_part "$PT_LOSS" "$i")" --dev-down "ms$i" --dev-up "mc$i" \
       >"$PT_DIR/netem$i.log" 2>&1 || { PT_REASON="netsync-shape failed on link $i: $(tail -n1 "$PT_DIR/netem$i.log")"; return 1; }
   done
 }
@@ -181,11 +181,14 @@ bed_point_status() {
 }
 
 bed_point_env() {
-  local tmp=$PT_DIR/.point.$$
+  local tmp=$PT_DIR/.point.$$ i
   {
     echo "point=$PT_K"; echo "target=$BED_TARGET"; echo "profiles=$PT_PROFILES"; echo "extra_delay=$PT_DELAY"
     echo "extra_loss=$PT_LOSS"; echo "sched=$PT_SCHED"; echo "seed=$PT_SEED"; echo "shaper=$BED_SHAPER_USED"
     echo "accel=$BED_ACCEL_USED"; echo "topology=$BED_TOPO_NAME"
+    # What each link really got (link 0 first), whichever form --delay/--loss used.
+    echo "link_extra_delay=$(for ((i = 0; i < PT_NLINKS; i++)); do printf '%s%s' "$([ $i -gt 0 ] && echo ,)" "$(bed_link_part "$PT_DELAY" "$i")"; done)"
+    echo "link_extra_loss=$(for ((i = 0; i < PT_NLINKS; i++)); do printf '%s%s' "$([ $i -gt 0 ] && echo ,)" "$(bed_link_part "$PT_LOSS" "$i")"; done)"
     echo "link_hosts=$(IFS=,; echo "${BED_LINK_HOST[*]:0:$PT_NLINKS}")"; echo "netns=$PT_NS_C${PT_NS_S:+ $PT_NS_S}${PT_NS_M:+ $PT_NS_M}"
   } >"$tmp" && mv -f "$tmp" "$PT_DIR/point.env"
 }

@@ -33,10 +33,6 @@ bed_csvq() {
   case "$1" in *[,\"]*) printf '"%s"' "${1//\"/\"\"}" ;; *) printf '%s' "$1" ;; esac
 }
 
-# "0ms" / "500us" / "0.5s" -> milliseconds; "1%" -> 1 (for plot axes).
-bed_ms() { awk -v t="$1" 'BEGIN{ if (match(t, /(ns|us|ms|s)$/)) { u = substr(t, RSTART); v = substr(t, 1, RSTART - 1) + 0;
-  f = (u == "ns") ? 1e-6 : (u == "us") ? 1e-3 : (u == "ms") ? 1 : 1000; printf "%g", v * f } }'; }
-
 # The point columns of point.env $1, CSV-ready, into variable PREFIX.
 bed_point_prefix() {
   local f q
@@ -168,36 +164,55 @@ bed_plots() {
   : >"$pd/gnuplot.log"
   # P99 with its CI against delay and loss: e2e always, p2p when the guest reported records
   # (files p99_vs_* and p2p_p99_vs_*). Series = the other axes.
-  local m pre ok=0
+  local m pre xt xl ok=0
   rm -f "$pd"/data/*p99_vs_*
   for m in e2e p2p; do
     pre=$([ $m = e2e ] && echo "" || echo "p2p_")
-    awk -F, -v m="$m" -v out="$pd/data/${pre}p99_vs" -v delays="$(for d in $(cut -d, -f6 "$run/summary.csv" | tail -n +2 | sort -u); do printf '%s=%s ' "$d" "$(bed_ms "$d")"; done)" '
-      BEGIN { n = split(delays, a, " "); for (i = 1; i <= n; i++) { split(a[i], kv, "="); ms[kv[1]] = kv[2] } }
-      NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
-      $h["status"] == "ok" && $h[m "_p99_ns"] != "" {
+    # x: milliseconds (delay) or percent (loss) when every value is one setting for all links;
+    # per-link values ("0ms:20ms") are categories in sweep order, labelled with the value
+    # (written as gnuplot xtics to <out>_<axis>.xtics).
+    awk -F, -v m="$m" -v out="$pd/data/${pre}p99_vs" '
+      function num(t,   u, v) { if (match(t, /(ns|us|ms|s)$/)) { u = substr(t, RSTART); v = substr(t, 1, RSTART - 1) + 0
+          return v * ((u == "ns") ? 1e-6 : (u == "us") ? 1e-3 : (u == "ms") ? 1 : 1000) }
+        sub(/%$/, "", t); return t + 0 }
+      function xof(a, v) { return cat[a] ? idx[a, v] : num(v) }
+      FNR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+      $h["status"] != "ok" || $h[m "_p99_ns"] == "" { next }
+      NR == FNR { for (a = 1; a <= 2; a++) { v = (a == 1) ? $h["extra_delay"] : $h["extra_loss"]
+            if (v ~ /:/) cat[a] = 1
+            if (!((a, v) in idx)) { idx[a, v] = nv[a]++; lab[a, nv[a] - 1] = v } }
+        next }
+      {
         p = $h[m "_p99_ns"]; lo = $h[m "_p99_ci_lo_ns"]; hi = $h[m "_p99_ci_hi_ns"]
         if (lo == "") lo = p
         if (hi == "") hi = p
         row = sprintf("%.6f %.6f %.6f", p / 1e6, lo / 1e6, hi / 1e6)
-        loss = $h["extra_loss"]; sub(/%$/, "", loss)
         sd = $h["profiles"] " " $h["sched"] " loss " $h["extra_loss"] " seed " $h["seed"]
         sl = $h["profiles"] " " $h["sched"] " delay " $h["extra_delay"] " seed " $h["seed"]
         if (!(sd in D)) { nd++; D[sd] = nd; dn[nd] = sd }
         if (!(sl in L)) { nl++; L[sl] = nl; ln[nl] = sl }
-        dv[D[sd]] = dv[D[sd]] ms[$h["extra_delay"]] " " row "\n"
-        lv[L[sl]] = lv[L[sl]] loss " " row "\n"
+        dv[D[sd]] = dv[D[sd]] xof(1, $h["extra_delay"]) " " row "\n"
+        lv[L[sl]] = lv[L[sl]] xof(2, $h["extra_loss"]) " " row "\n"
       }
       END {
         for (i = 1; i <= nd; i++) { printf "%s\n\n", dv[i] > (out "_delay.dat"); print dn[i] > (out "_delay.titles") }
         for (i = 1; i <= nl; i++) { printf "%s\n\n", lv[i] > (out "_loss.dat"); print ln[i] > (out "_loss.titles") }
-      }' "$run/summary.csv"
+        for (a = 1; a <= 2; a++) { f = out ((a == 1) ? "_delay" : "_loss") ".xtics"; t = ""
+          if (cat[a]) for (i = 0; i < nv[a]; i++) { l = lab[a, i]; gsub(/%/, "%%", l); t = t (i ? ", " : "") "\"" l "\" " i }
+          printf "%s", t > f }
+      }' "$run/summary.csv" "$run/summary.csv"
     for k in delay loss; do
       [ -s "$pd/data/${pre}p99_vs_$k.dat" ] || continue
       # Sort each series by x so lines join neighbours (blocks are separated by two blank lines).
       awk -v RS= '{ n = split($0, r, "\n"); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) { split(r[i], x, " "); split(r[j], y, " "); if (y[1] + 0 < x[1] + 0) { t = r[i]; r[i] = r[j]; r[j] = t } }
         s = ""; for (i = 1; i <= n; i++) s = s r[i] "\n"; printf "%s\n\n", s }' "$pd/data/${pre}p99_vs_$k.dat" >"$pd/data/${pre}p99_vs_$k.sorted"
-      gnuplot -e "infile='$pd/data/${pre}p99_vs_$k.sorted'; titlefile='$pd/data/${pre}p99_vs_$k.titles'; outbase='$pd/${pre}p99_vs_$k'; ylab='$( [ $m = e2e ] && echo 'P99 end-to-end latency (ms), 95% CI' || echo 'P99 p2p = run - completion (ms), 95% CI')'; xlab='$( [ $k = delay ] && echo 'extra one-way delay per link (ms)' || echo 'extra loss per link and direction (%)')'" \
+      xt=$(cat "$pd/data/${pre}p99_vs_$k.xtics" 2>/dev/null)
+      if [ -n "$xt" ]; then
+        xl=$([ $k = delay ] && echo 'extra one-way delay per direction, link 0 : link 1' || echo 'extra loss per direction, link 0 : link 1')
+      else
+        xl=$([ $k = delay ] && echo 'extra one-way delay per link (ms)' || echo 'extra loss per link and direction (%)')
+      fi
+      gnuplot -e "infile='$pd/data/${pre}p99_vs_$k.sorted'; titlefile='$pd/data/${pre}p99_vs_$k.titles'; outbase='$pd/${pre}p99_vs_$k'; ylab='$( [ $m = e2e ] && echo 'P99 end-to-end latency (ms), 95% CI' || echo 'P99 p2p = run - completion (ms), 95% CI')'; xlab='$xl'; xt='$xt'" \
         "$BED_ROOT/scripts/lib/bed-p99.gp" >>"$pd/gnuplot.log" 2>&1 || ok=1
     done
   done
@@ -217,7 +232,7 @@ bed_plots() {
         $1 == p && $h["warmup"] == 0 && $h["status"] == "ok" && $h["p2p_ns"] != "" { print $h["p2p_ns"] }' "$run/requests.csv" |
         "$BED_BEDSTAT" cdf 500 | awk -F, 'NR > 1 { printf "%.6f %s\n", $1 / 1e6, $2 }' >"$pd/data/cdf-$k-p2p.dat"
     fi
-    gnuplot -e "infile='$pd/data/cdf-$k.dat'; p2pfile='$pd/data/cdf-$k-p2p.dat'; outbase='$pd/cdf-$k'; ttl='point $k: ${PE[profiles]} ${PE[sched]} +${PE[extra_delay]} +${PE[extra_loss]} loss seed ${PE[seed]}'" \
+    gnuplot -e "infile='$pd/data/cdf-$k.dat'; p2pfile='$pd/data/cdf-$k-p2p.dat'; outbase='$pd/cdf-$k'; ttl='point $k: ${PE[profiles]} ${PE[sched]} +${PE[extra_delay]} +${PE[extra_loss]} loss$([[ "${PE[extra_delay]}${PE[extra_loss]}" == *:* ]] && echo ' (link 0:link 1)') seed ${PE[seed]}'" \
       "$BED_ROOT/scripts/lib/bed-cdf.gp" >>"$pd/gnuplot.log" 2>&1 || ok=1
   done
   return $ok
@@ -264,7 +279,7 @@ bed_manifest() {
 bed_table() {
   local run=$1
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i
-      printf "%-5s %-20s %-7s %-6s %-6s %-4s %-8s %10s %-21s %10s %7s %-11s\n", "point", "profiles", "delay", "loss", "sched", "seed", "status", "P99 ms", "95% CI ms", "p2p P99", "errors", "share 0/1"; next }
+      printf "%-5s %-20s %-10s %-10s %-6s %-4s %-8s %10s %-21s %10s %7s %-11s\n", "point", "profiles", "delay", "loss", "sched", "seed", "status", "P99 ms", "95% CI ms", "p2p P99", "errors", "share 0/1"; next }
     { # reasons are quoted and may hold commas: re-split only the simple leading fields
       line = $0; q = index(line, "\""); if (q) { e = index(substr(line, q + 1), "\""); line = substr(line, 1, q - 1) "x" substr(line, q + e + 1) }
       split(line, f, ",")
@@ -272,7 +287,7 @@ bed_table() {
       ci = (f[h["e2e_p99_ci_lo_ns"]] == "") ? "-" : sprintf("[%.2f, %.2f]", f[h["e2e_p99_ci_lo_ns"]] / 1e6, f[h["e2e_p99_ci_hi_ns"]] / 1e6)
       sh = (f[h["link0_share"]] == "") ? "-" : sprintf("%.2f/%.2f", f[h["link0_share"]], f[h["link1_share"]])
       pp = (f[h["p2p_p99_ns"]] == "") ? "-" : sprintf("%.3f", f[h["p2p_p99_ns"]] / 1e6)
-      printf "%-5s %-20s %-7s %-6s %-6s %-4s %-8s %10s %-21s %10s %7s %-11s\n", f[1], f[h["profiles"]], f[h["extra_delay"]], f[h["extra_loss"]], f[h["sched"]], f[h["seed"]], f[2], p99, ci, pp, (f[h["errors"]] == "" ? "-" : f[h["errors"]]), sh }' "$run/summary.csv"
+      printf "%-5s %-20s %-10s %-10s %-6s %-4s %-8s %10s %-21s %10s %7s %-11s\n", f[1], f[h["profiles"]], f[h["extra_delay"]], f[h["extra_loss"]], f[h["sched"]], f[h["seed"]], f[2], p99, ci, pp, (f[h["errors"]] == "" ? "-" : f[h["errors"]]), sh }' "$run/summary.csv"
 }
 
 # The whole merge, under the run's lock.
