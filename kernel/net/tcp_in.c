@@ -329,10 +329,11 @@ static bool ack_input(struct tcp_pcb *pcb, const struct seg *s)
         pcb->snd_wl2 = s->ack;
     }
     bool new_sack = false;
+    if (pcb->sack_ok) /* s->ack <= snd_max here: it may only move the scoreboard's floor up */
+        tcp_sack_board_update(pcb, s->o.sack, s->o.n_sack,
+                              SEQ_GT(s->ack, pcb->snd_una) ? s->ack : pcb->snd_una);
     if (s->o.n_sack && pcb->sack_ok) {
         st->stats.tcp_sack_blocks_rx += (uint64_t)s->o.n_sack;
-        pcb->n_peer_sack = s->o.n_sack;
-        memcpy(pcb->peer_sack, s->o.sack, sizeof(pcb->peer_sack[0]) * (size_t)s->o.n_sack);
         /* RFC 6675 section 2: an ACK "carrying new SACK information" counts as a duplicate
          * even when it also carries data (ours is a two-way stream: echo, RPC). */
         if (SEQ_LT(pcb->sack_high, pcb->snd_una))

@@ -212,6 +212,17 @@ static uint32_t clip_to_sack(const struct tcp_pcb *pcb, uint32_t seq, uint32_t n
     return n;
 }
 
+/* The right edge of the SACKed block holding seq, or seq when the peer has not SACKed it. */
+static uint32_t sack_block_end(const struct tcp_pcb *pcb, uint32_t seq)
+{
+    if (!pcb->sack_ok)
+        return seq;
+    for (int i = 0; i < pcb->n_peer_sack; i++)
+        if (SEQ_LEQ(pcb->peer_sack[i][0], seq) && SEQ_LT(seq, pcb->peer_sack[i][1]))
+            return pcb->peer_sack[i][1];
+    return seq;
+}
+
 /* Retransmits up to `max` bytes (and the FIN when they end the stream) starting at seq; snd_nxt
  * is untouched. Returns the sequence number after what was sent (seq when nothing was). */
 static uint32_t retransmit_at(struct tcp_pcb *pcb, uint32_t seq, uint32_t max)
@@ -255,9 +266,64 @@ void tcp_retransmit_head(struct tcp_pcb *pcb)
     pcb->rexmit_next = retransmit_at(pcb, pcb->snd_una, pcb->mss);
 }
 
-/* During recovery: the first hole above what we already resent that the peer's SACK blocks
- * show missing below their highest edge (RFC 6675 section 5 NextSeg rule 1, with only the
- * blocks of the latest ACK as scoreboard). Sends one segment; false when there is no hole. */
+void tcp_sack_board_update(struct tcp_pcb *pcb, const uint32_t (*blk)[2], int n, uint32_t una)
+{
+    uint32_t(*b)[2] = pcb->peer_sack;
+    int k = 0;
+    /* Forget what the cumulative ACK covers (RFC 6675 section 5: SND.UNA moved). */
+    for (int i = 0; i < pcb->n_peer_sack; i++) {
+        if (SEQ_LEQ(b[i][1], una))
+            continue;
+        b[k][0] = SEQ_LT(b[i][0], una) ? una : b[i][0];
+        b[k][1] = b[i][1];
+        k++;
+    }
+    pcb->n_peer_sack = k;
+    for (int j = 0; j < n; j++) {
+        uint32_t l = blk[j][0], r = blk[j][1];
+        /* RFC 2018 section 4: a block must lie in what we sent, above the cumulative ACK (a
+         * D-SACK, RFC 2883, reports a duplicate below it: not scoreboard material). */
+        if (!SEQ_LT(l, r) || SEQ_GT(r, pcb->snd_max) || SEQ_LEQ(r, una))
+            continue;
+        if (SEQ_LT(l, una))
+            l = una;
+        /* Merge with every block it overlaps or touches; keep the board sorted by left edge. */
+        int w = 0;
+        for (int i = 0; i < pcb->n_peer_sack; i++) {
+            if (SEQ_LEQ(b[i][0], r) && SEQ_LEQ(l, b[i][1])) {
+                if (SEQ_LT(b[i][0], l))
+                    l = b[i][0];
+                if (SEQ_GT(b[i][1], r))
+                    r = b[i][1];
+                continue;
+            }
+            b[w][0] = b[i][0];
+            b[w][1] = b[i][1];
+            w++;
+        }
+        int at = w;
+        while (at > 0 && SEQ_GT(b[at - 1][0], l))
+            at--;
+        if (w == TCP_SACK_BOARD) {
+            /* Full: the highest block goes (recovery works from the bottom, and sack_high
+             * keeps the highest edge for the duplicate-ACK rule). */
+            if (at == w)
+                continue;
+            w--;
+        }
+        for (int i = w; i > at; i--) {
+            b[i][0] = b[i - 1][0];
+            b[i][1] = b[i - 1][1];
+        }
+        b[at][0] = l;
+        b[at][1] = r;
+        pcb->n_peer_sack = w + 1;
+    }
+}
+
+/* During recovery: the first hole above what we already resent that the scoreboard shows
+ * missing below its highest edge (RFC 6675 section 5 NextSeg rule 1). Sends one segment; false
+ * when there is no hole. */
 bool tcp_sack_retransmit(struct tcp_pcb *pcb)
 {
     if (!pcb->sack_ok || pcb->n_peer_sack == 0)
@@ -267,7 +333,7 @@ bool tcp_sack_retransmit(struct tcp_pcb *pcb)
         if (SEQ_GT(pcb->peer_sack[i][1], high) && SEQ_LEQ(pcb->peer_sack[i][1], pcb->snd_max))
             high = pcb->peer_sack[i][1];
     uint32_t seq = SEQ_GT(pcb->rexmit_next, pcb->snd_una) ? pcb->rexmit_next : pcb->snd_una;
-    for (int guard = 0; guard <= NS_TCP_MAX_SACK && SEQ_LT(seq, high); guard++) {
+    for (int guard = 0; guard <= TCP_SACK_BOARD && SEQ_LT(seq, high); guard++) {
         uint32_t hole_end = high;
         bool inside = false;
         for (int i = 0; i < pcb->n_peer_sack; i++) {
@@ -332,8 +398,16 @@ void tcp_output(struct tcp_pcb *pcb)
             if (n < pcb->mss && n < avail && n < pcb->max_snd_wnd / 2 && flight > 0)
                 break;
             bool fresh = pcb->snd_nxt == pcb->snd_max;
-            if (!fresh)
-                n = clip_to_sack(pcb, pcb->snd_nxt, n); /* go-back-N after an RTO */
+            if (!fresh) {
+                /* Go-back-N after an RTO: what the peer SACKed is not sent again (RFC 6675
+                 * section 5.1; the scoreboard survives the timeout, as no reneging was seen). */
+                uint32_t skip = sack_block_end(pcb, pcb->snd_nxt);
+                if (skip != pcb->snd_nxt) {
+                    pcb->snd_nxt = SEQ_GT(skip, pcb->snd_max) ? pcb->snd_max : skip;
+                    continue;
+                }
+                n = clip_to_sack(pcb, pcb->snd_nxt, n);
+            }
             uint8_t flags = TCP_ACK;
             if (n == avail) {
                 flags |= TCP_PSH;

@@ -29,6 +29,7 @@
 #define TCP_MSS_DEFAULT   536 /* RFC 9293 section 3.7.1: assumed when the SYN has no MSS option */
 #define TCP_DUPACK_THRESH 3   /* RFC 5681 section 3.2 */
 #define TCP_MAX_OOO       8   /* distinct out-of-order ranges kept; more are dropped */
+#define TCP_SACK_BOARD    16  /* SACKed ranges remembered per connection (scoreboard) */
 
 /* Sequence space arithmetic modulo 2^32 (RFC 9293 section 3.4). */
 #define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -87,7 +88,9 @@ struct tcp_pcb {
     bool in_recovery;
     uint32_t rexmit_next; /* recovery: retransmit holes from here on */
     uint32_t sack_high;   /* highest right edge the peer ever SACKed */
-    uint32_t peer_sack[NS_TCP_MAX_SACK][2];
+    /* RFC 6675 section 3 scoreboard: every block the peer SACKed above snd_una, merged and
+     * sorted; an ACK carries only the 3-4 most recent blocks (RFC 2018 section 4). */
+    uint32_t peer_sack[TCP_SACK_BOARD][2];
     int n_peer_sack;
 
     /* RTT and timers (RFC 6298). srtt/rttvar in microseconds. */
@@ -127,6 +130,8 @@ void tcp_send_rst(struct ns_stack *st, uint32_t src, uint32_t dst, uint16_t spor
                   uint32_t seq, uint32_t ack, bool with_ack);
 void tcp_retransmit_head(struct tcp_pcb *pcb);
 bool tcp_sack_retransmit(struct tcp_pcb *pcb);
+/* Merges an ACK's SACK blocks into the scoreboard and forgets what is below una. */
+void tcp_sack_board_update(struct tcp_pcb *pcb, const uint32_t (*blk)[2], int n, uint32_t una);
 void tcp_retransmit_last(struct tcp_pcb *pcb);
 void tcp_send_probe(struct tcp_pcb *pcb);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);

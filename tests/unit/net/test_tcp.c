@@ -501,6 +501,58 @@ static void test_retransmit_stops_at_sack_edge(void **state)
     assert_int_equal(in.state, TCPS_ESTABLISHED);
 }
 
+/* The scoreboard remembers blocks: an ACK lists only the most recent 3-4 (RFC 2018 section 4),
+ * and one that reported an older block may be lost. A go-back-N resend after an RTO must still
+ * stop at the edges of a block only an earlier ACK reported (RFC 6675 section 3). */
+static void test_scoreboard_keeps_earlier_blocks(void **state)
+{
+    (void)state;
+    struct h_peer p;
+    uint32_t s0, m = 1460, first = 1000;
+    struct tcp_pcb *c = sack_conn(&p, 40014, &s0);
+    assert_non_null(c);
+    uint8_t buf[4 * 1460];
+    memset(buf, 'K', sizeof(buf));
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, buf, first), (long)first);
+    assert_int_equal(ns_tcp_send(c, buf, sizeof(buf)), (long)sizeof(buf));
+    assert_int_equal(h_count_tcp(), 5);
+    /* Segments at s0 and s0 + first + m are lost. The first ACK reports X, the next only Y. */
+    uint32_t x[2] = {s0 + first, s0 + first + m};
+    uint32_t y[2] = {s0 + first + 2 * m, s0 + first + 4 * m};
+    sack_ack(&p, s0, x, 1, NULL);
+    sack_ack(&p, s0, y, 1, NULL);
+    h_clear_out();
+    h_advance_ms(3000);
+    /* The RTO resend of the first segment arrives; the ACK reports Y again, not X. The resends
+       that follow go-back-N from there must skip X and fill the hole between X and Y. */
+    p.rcv_nxt = p.snd_nxt;
+    sack_ack(&p, s0 + first, y, 1, NULL);
+    struct h_seg r;
+    int straddling = 0, sent_x = 0, n = 0;
+    for (int i = 0; i < h_n_out; i++) {
+        if (!h_parse_tcp(i, &r) || r.len == 0)
+            continue;
+        n++;
+        for (int e = 0; e < 2; e++) {
+            uint32_t edge = e == 0 ? x[0] : x[1];
+            if ((int32_t)(r.seq - edge) < 0 && (int32_t)(r.seq + r.len - edge) > 0)
+                straddling++;
+        }
+        if ((int32_t)(r.seq - x[0]) >= 0 && (int32_t)(r.seq - x[1]) < 0)
+            sent_x++;
+    }
+    assert_true(n >= 1);
+    assert_int_equal(straddling, 0);
+    assert_int_equal(sent_x, 0); /* X is at the peer: not resent */
+    /* Everything repaired: the cumulative ACK covers the stream. */
+    p.rcv_nxt = p.snd_nxt;
+    sack_ack(&p, s0 + first + 4 * m, NULL, 0, NULL);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.state, TCPS_ESTABLISHED);
+}
+
 int run_tcp_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +565,7 @@ int run_tcp_tests(void)
         cmocka_unit_test_setup_teardown(test_fast_retransmit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sack_recovery_repairs_holes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retransmit_stops_at_sack_edge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scoreboard_keeps_earlier_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_passive_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_active_close_time_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_wait_reuse_by_new_syn, setup, teardown),
