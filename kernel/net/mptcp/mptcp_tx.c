@@ -127,6 +127,18 @@ static struct mptcp_tx_map *find_tx(struct mptcp_subflow *sf, uint32_t rel)
     return NULL;
 }
 
+/* How many of the len bytes from rel on no send mapping covers: up to the next mapping's start. */
+static uint32_t unmapped_run(const struct mptcp_subflow *sf, uint32_t rel, uint32_t len)
+{
+    for (int i = 0; i < MPTCP_TX_MAPS; i++) {
+        const struct mptcp_tx_map *m = &sf->tx_map[i];
+        uint32_t d = m->ssn - rel;
+        if (m->used && d > 0 && d < len)
+            len = d;
+    }
+    return len;
+}
+
 /* Appends o to buf[*n] if, padded, it still fits `room`. */
 static bool put(const struct mptcp_opt *o, uint8_t *buf, size_t *n, size_t room)
 {
@@ -215,7 +227,12 @@ size_t mptcp_tx_opts(struct mptcp_conn *c, struct mptcp_subflow *sf, struct mptc
     }
     struct mptcp_tx_map *m = seg->len ? find_tx(sf, rel) : NULL;
     /* No mapping for payload: it was DATA_ACKed already (its mapping slot was reused), so this is
-     * a subflow-level retransmission the peer's TCP drops as a duplicate: a DATA_ACK suffices. */
+     * a subflow-level retransmission the peer's TCP drops as a duplicate: a DATA_ACK suffices.
+     * It must stop where the next mapping starts: bytes the peer has not seen yet travel only
+     * with their DSS (3.3.1), or the peer finds no mapping for them (found by fuzz_glue: an RTO
+     * retransmission from an acknowledged mapping ran on into newly queued data). */
+    if (!m && seg->len)
+        seg->len = (uint16_t)unmapped_run(sf, rel, seg->len);
     if (m) {
         uint32_t in = rel - m->ssn;
         if (seg->len > m->len - in)
