@@ -42,8 +42,20 @@ $(B)/fuzz/mptcp_%: tests/fuzz/mptcp/fuzz_%.c tests/unit/mptcp/support.c $(MPTCP_
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
 
+# Segments on a live MPTCP connection through the whole stack and the glue (kernel/net/tcp_mptcp.c):
+# the stack's sources compiled for libFuzzer into this part's own directory.
+MPTCP_GLUE_SRCS := $(sort $(wildcard kernel/net/*.c)) $(MPTCP_SRCS)
+MPTCP_GLUE_OBJS := $(patsubst %.c,$(MPTCP_B)/gf/%.o,$(MPTCP_GLUE_SRCS) tests/fuzz/mptcp/fuzz_glue.c)
+$(MPTCP_B)/gf/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ikernel/net -c $< -o $@
+$(B)/fuzz/mptcp_glue: $(MPTCP_GLUE_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+MPTCP_FUZZ += $(B)/fuzz/mptcp_glue
+
 .PHONY: mptcp
 mptcp: $(MPTCP_UNITS) $(MPTCP_B)/mptcp_xcheck $(MPTCP_B)/mptcp_emit mptcp-kcheck $(MPTCP_FUZZ)
 TEST_DEPS += mptcp
 FUZZERS += $(MPTCP_FUZZ)
--include $(MPTCP_TOBJS:.o=.d) $(MPTCP_KOBJS:.o=.d)
+-include $(MPTCP_TOBJS:.o=.d) $(MPTCP_KOBJS:.o=.d) $(MPTCP_GLUE_OBJS:.o=.d)
