@@ -251,7 +251,8 @@ static void learn(int link, const uint8_t *f, size_t len)
         const struct mptcp_opt *d = &set.opt[MPTCP_SUB_DSS];
         bool map = mptcp_has(&set, MPTCP_SUB_DSS) && (d->u.dss.flags & DSS_FLAG_M_MAP);
         fprintf(stderr, "out sf%d flags %02x rel %u len %zu map %d ssn %u dlen %u\n", (int)(c - sf),
-                fl, seq - c->s_isn, plen, map, map ? d->u.dss.ssn : 0, map ? d->u.dss.data_len : 0);
+                (unsigned)fl, seq - c->s_isn, plen, map, map ? d->u.dss.ssn : 0u,
+                map ? (unsigned)d->u.dss.data_len : 0u);
     }
     check_sent(c, seq, t + doff, plen);
     if (mptcp_has(&set, MPTCP_SUB_ADD_ADDR) && !set.opt[MPTCP_SUB_ADD_ADDR].u.add_addr.echo) {
