@@ -7,6 +7,7 @@
 MPB_DISCARD_PORT=${MPB_DISCARD_PORT:-9} # RFC 863 discard
 MPB_RPC_PORT=${MPB_RPC_PORT:-7100}      # rpcd, docs/protocol.md
 MPB_EXTRA=${MPB_EXTRA:-}
+MPB_FAILED=0 # runs that failed (the lines count them; the bench's exit status reports them)
 
 mpb_in() { ip netns exec "$MPB_NS" "$@"; }
 
@@ -79,7 +80,7 @@ mpb_share() {
 mpb_goodput_run() {
     local mode=$1 run=$2 bytes=$3 tmo=$4 f=$MPB_WORK/gp-$1-$2 flag=()
     [ "$mode" = tcp ] && flag=(--tcp)
-    mpb_limits "$mode" || return 1
+    mpb_limits "$mode" || { MPB_FAILED=$((MPB_FAILED + 1)) && return 1; }
     mpb_nstat_snap "$f.n0"
     if mpb_in timeout $((tmo + 15)) python3 tests/bench/mptcp_sink.py "${MPB_SRV_IP[0]}" \
         "$MPB_DISCARD_PORT" "$bytes" "${flag[@]}" --timeout "$tmo" >"$f.out" 2>"$f.err"; then
@@ -89,6 +90,7 @@ mpb_goodput_run() {
         mpb_nstat_snap "$f.n1"
         echo "mpb: goodput run $mode/$run failed: $(tail -n 1 "$f.err")" >&2
         : >"$f.fail"
+        MPB_FAILED=$((MPB_FAILED + 1))
     fi
 }
 
@@ -126,7 +128,7 @@ mpb_goodput_line() {
 mpb_rpc_run() {
     local mode=$1 run=$2 d=$MPB_WORK/rpc-$1-$2 flag=()
     [ "$mode" = tcp ] && flag=(--tcp)
-    mpb_limits "$mode" || return 1
+    mpb_limits "$mode" || { MPB_FAILED=$((MPB_FAILED + 1)) && : >"$d.fail" && return 1; }
     mpb_in ./build/hostgen --server "${MPB_SRV_IP[0]}" --port "$MPB_RPC_PORT" "${flag[@]}" \
         --closed "$4" --conns "$3" --duration "$5" --req-size 64 --resp-size 64 --seed "$run" \
         --out "$d" --quiet >"$d.log" 2>&1
@@ -135,6 +137,7 @@ mpb_rpc_run() {
     if [ $rc -gt 1 ] || [ ! -s "$d/summary.json" ]; then
         echo "mpb: hostgen run $mode/$run failed (status $rc): $(tail -n 1 "$d.log")" >&2
         : >"$d.fail"
+        MPB_FAILED=$((MPB_FAILED + 1))
     fi
 }
 
