@@ -68,8 +68,12 @@ void panic(const char *fmt, ...)
     abort();
 }
 
+static int trace; /* FUZZ_GLUE_TRACE: 1 a summary per input, 2 also every segment the stack sent */
+static void summary(void);
 static void fail(const char *why)
 {
+    if (trace)
+        summary();
     fprintf(stderr, "fuzz_glue: %s\n", why);
     abort();
 }
@@ -112,18 +116,27 @@ struct csf {
     unsigned nmap;
 };
 static struct csf sf[NSF];
-static void check_sent(const struct csf *c, uint32_t seq, const uint8_t *p, size_t plen);
+static void check_sent(const struct csf *c, uint32_t seq, uint32_t prev_top, const uint8_t *p,
+                       size_t plen);
 static int nsf;
 static uint64_t key_a, key_b, idsn_a, dsn_nxt, s_dsn_high;
+/* The client's data-level receive side: s_rcv is what a correct client DATA_ACKs (contiguous
+ * DSNs it received, RFC 8684 3.3.2), rooo what it holds beyond a hole, s_fin a DATA_FIN's DSN. */
+static uint64_t s_rcv, s_fin, rooo[16][2];
+static int nrooo;
+static bool s_fin_known;
+static bool acked_ahead; /* the client DATA_ACKed bytes it never received (a misbehaving peer) */
 static bool mpc_ok, csum, s_dsn_seen;
+static bool s_infinite; /* the stack sent an infinite mapping: plain TCP from there (3.7) */
 static bool echo_due;
-static int trace; /* FUZZ_GLUE_TRACE: 1 a summary per input, 2 also every segment the stack sent */
 /* Stream checks: what the service wrote (the stack must send exactly these bytes at DSN
  * IDSN-B + 1 + offset), and, while the client behaved (only ops 1-4, 6, 7), what it read. */
 static uint8_t out_log[1 << 20];
 static size_t out_len;
 static uint64_t in_read;
 static bool clean;
+static bool checks_off; /* a second connection reused the ports: streams no longer comparable */
+static int accepted;
 static struct mptcp_opt add_addr_seen;
 
 static uint32_t get32(const uint8_t *p)
@@ -201,10 +214,13 @@ static void learn(int link, const uint8_t *f, size_t len)
         return;
     }
     if (fl & F_SYN) {
+        if (c->s_nxt && c->s_isn != seq)
+            checks_off = true; /* a new connection on this 4-tuple (after a RST) */
         c->s_isn = seq;
         c->s_nxt = seq + 1;
         if (mptcp_has(&set, MPTCP_SUB_CAPABLE) && set.opt[MPTCP_SUB_CAPABLE].u.mpc.nkeys == 1) {
             key_b = set.opt[MPTCP_SUB_CAPABLE].u.mpc.snd_key;
+            s_rcv = mptcp_key_idsn(key_b) + 1; /* RFC 8684 3.1: first DSN is IDSN + 1 */
             csum = set.opt[MPTCP_SUB_CAPABLE].u.mpc.flags & MPC_FLAG_A_CSUM;
             mpc_ok = true;
         }
@@ -217,7 +233,7 @@ static void learn(int link, const uint8_t *f, size_t len)
         }
         return;
     }
-    uint32_t end = seq + (uint32_t)plen + (fl & F_FIN ? 1u : 0u);
+    uint32_t end = seq + (uint32_t)plen + (fl & F_FIN ? 1u : 0u), prev_top = c->s_nxt;
     if ((int32_t)(end - c->s_nxt) > 0)
         c->s_nxt = end;
     if (mptcp_has(&set, MPTCP_SUB_DSS)) {
@@ -231,6 +247,12 @@ static void learn(int link, const uint8_t *f, size_t len)
             if (!s_dsn_seen || top > s_dsn_high)
                 s_dsn_high = top;
             s_dsn_seen = true;
+            if (d->u.dss.data_len == 0)
+                s_infinite = true;                 /* RFC 8684 3.3.1: data-level length 0 */
+            if (d->u.dss.flags & DSS_FLAG_F_FIN) { /* 3.3.3: the mapping's last DSN */
+                s_fin = dsn + d->u.dss.data_len - 1;
+                s_fin_known = true;
+            }
             unsigned k = c->nmap++ % 64;
             c->map[k].dsn = dsn;
             c->map[k].ssn = d->u.dss.ssn;
@@ -254,7 +276,9 @@ static void learn(int link, const uint8_t *f, size_t len)
                 (unsigned)fl, seq - c->s_isn, plen, map, map ? d->u.dss.ssn : 0u,
                 map ? (unsigned)d->u.dss.data_len : 0u);
     }
-    check_sent(c, seq, t + doff, plen);
+    check_sent(c, seq, prev_top, t + doff, plen);
+    if (s_fin_known && s_rcv == s_fin)
+        s_rcv++; /* the DATA_FIN is received in order */
     if (mptcp_has(&set, MPTCP_SUB_ADD_ADDR) && !set.opt[MPTCP_SUB_ADD_ADDR].u.add_addr.echo) {
         const struct mptcp_opt *a = &set.opt[MPTCP_SUB_ADD_ADDR];
         /* RFC 8684 3.4.1: HMAC(Key-B || Key-A, ID || address || port), rightmost 64 bits */
@@ -268,11 +292,36 @@ static void learn(int link, const uint8_t *f, size_t len)
 
 /* Every payload byte the stack sends on an MPTCP subflow lies in a mapping it sent, and is the
  * byte the service wrote at that DSN (reinjected copies included). */
-static void check_sent(const struct csf *c, uint32_t seq, const uint8_t *p, size_t plen)
+/* The client received DSNs [a, b). */
+static void rcv_add(uint64_t a, uint64_t b)
+{
+    if (b <= s_rcv)
+        return;
+    if (a > s_rcv) {
+        if (nrooo < 16)
+            rooo[nrooo][0] = a, rooo[nrooo][1] = b, nrooo++;
+        return;
+    }
+    s_rcv = b;
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (int i = 0; i < nrooo; i++)
+            if (rooo[i][0] <= s_rcv && rooo[i][1] > s_rcv)
+                s_rcv = rooo[i][1], moved = true;
+    }
+}
+
+/* Every payload byte the stack sends on an MPTCP subflow for the first time (at or beyond
+ * prev_top, the subflow's highest sequence before this segment) lies in a mapping it sent
+ * (RFC 8684 3.3.1: the receiver drops or resets on unmapped data), and every mapped byte is the
+ * byte the service wrote at that DSN (reinjected copies included). Retransmitted bytes may go
+ * without mapping: mptcp_tx_opts sends those when the peer already DATA_ACKed them. */
+static void check_sent(const struct csf *c, uint32_t seq, uint32_t prev_top, const uint8_t *p,
+                       size_t plen)
 {
     struct ns_mp_stats ms;
     ns_mp_get_stats(mp, &ms);
-    if (!plen || !mpc_ok || ms.fallbacks)
+    if (!plen || !mpc_ok || ms.fallbacks || s_infinite || checks_off)
         return; /* plain TCP after a fallback (RFC 8684 3.7) has no mappings */
     uint64_t base = mptcp_key_idsn(key_b) + 1;
     for (size_t k = 0; k < plen; k++) {
@@ -284,13 +333,14 @@ static void check_sent(const struct csf *c, uint32_t seq, const uint8_t *p, size
                 continue;
             found = true;
             uint64_t off = c->map[i].dsn + into - base;
+            rcv_add(c->map[i].dsn + into, c->map[i].dsn + into + 1);
             if (off >= out_len)
                 fail("stack sent data-level bytes the service never wrote");
             if (p[k] != out_log[off])
                 fail("stack sent other bytes than the service wrote at that DSN");
         }
-        if (!found)
-            fail("stack sent payload no mapping covers");
+        if (!found && (int32_t)(seq + (uint32_t)k - prev_top) >= 0 && !acked_ahead)
+            fail("stack sent new payload no mapping covers");
     }
 }
 
@@ -334,6 +384,16 @@ static void send_seg(struct csf *c, uint8_t flags, uint32_t seq, uint32_t ack, c
     uint8_t f[NS_ETH_MAX];
     if (olen > TCP_OPT_SPACE)
         olen = TCP_OPT_SPACE;
+    struct mptcp_opt_set set; /* a DATA_ACK beyond what the client has: it misbehaves */
+    if (mpc_ok && mptcp_opts_parse_tcp(opt, olen, &set) == 0 && mptcp_has(&set, MPTCP_SUB_DSS) &&
+        (set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_A_ACK)) {
+        const struct mptcp_opt *d = &set.opt[MPTCP_SUB_DSS];
+        uint64_t v = d->u.dss.flags & DSS_FLAG_a_ACK8
+                         ? d->u.dss.data_ack
+                         : mptcp_expand32(s_rcv, (uint32_t)d->u.dss.data_ack);
+        if (v > s_rcv)
+            acked_ahead = true;
+    }
     size_t ol4 = (olen + 3) & ~(size_t)3, tl = 20 + ol4;
     if (plen > NS_ETH_MTU - 20 - tl)
         plen = NS_ETH_MTU - 20 - tl;
@@ -431,6 +491,8 @@ static void on_accept(void *arg, struct tcp_pcb *l, unsigned ev)
             ns_mp_close(c); /* one connection is the subject; others are refused politely */
             continue;
         }
+        if (accepted++) /* a new connection after the first one was given back: other streams */
+            clean = false, checks_off = true;
         handle = c;
         ns_mp_set_callback(c, service, NULL);
     }
@@ -498,7 +560,8 @@ static struct mptcp_opt dss_map(const struct csf *c, uint64_t dsn, uint32_t seq,
     o.u.dss.flags = DSS_FLAG_M_MAP | (var & 1 ? 0 : DSS_FLAG_m_DSN8);
     if (s_dsn_seen && !(var & 2))
         o.u.dss.flags |= DSS_FLAG_A_ACK | (var & 4 ? DSS_FLAG_a_ACK8 : 0);
-    o.u.dss.data_ack = var & 4 ? s_dsn_high : (uint32_t)s_dsn_high;
+    uint64_t da = var & 0x40 ? s_dsn_high : s_rcv; /* 0x40: acks what it never received */
+    o.u.dss.data_ack = var & 4 ? da : (uint32_t)da;
     o.u.dss.dsn = var & 1 ? (uint32_t)dsn : dsn;
     /* RFC 8684 3.3.3: a DATA_FIN alone maps SSN 0 with length 1 */
     o.u.dss.ssn = len ? seq - c->isn : 0;
@@ -522,7 +585,7 @@ static struct mptcp_opt dss_ack(bool ack8)
 {
     struct mptcp_opt o = mk(MPTCP_SUB_DSS);
     o.u.dss.flags = DSS_FLAG_A_ACK | (ack8 ? DSS_FLAG_a_ACK8 : 0);
-    o.u.dss.data_ack = ack8 ? s_dsn_high : (uint32_t)s_dsn_high;
+    o.u.dss.data_ack = ack8 ? s_rcv : (uint32_t)s_rcv;
     return o;
 }
 
@@ -796,16 +859,39 @@ static void handshake(uint8_t hdr, struct rd *r)
     }
 }
 
+/* What an input reached (FUZZ_GLUE_TRACE), for checking the seeds and reading findings. */
+static void summary(void)
+{
+    struct ns_mp_stats ms;
+    ns_mp_get_stats(mp, &ms);
+    int est = 0;
+    for (int i = 0; i < nsf; i++)
+        est += sf[i].est && !sf[i].dead;
+    fprintf(stderr,
+            "glue: capable %llu joins %llu refused %llu fallbacks %llu sf_resets %llu "
+            "announced %llu reinjected %llu; client subflows %d (%d up), sent %llu, "
+            "stack sent %llu data bytes\n",
+            (unsigned long long)ms.capable, (unsigned long long)ms.joins,
+            (unsigned long long)ms.join_refused, (unsigned long long)ms.fallbacks,
+            (unsigned long long)ms.sf_resets, (unsigned long long)ms.announced,
+            (unsigned long long)ms.reinjected, nsf, est, (unsigned long long)(dsn_nxt - idsn_a - 1),
+            (unsigned long long)(s_dsn_seen ? s_dsn_high - mptcp_key_idsn(key_b) - 1 : 0));
+}
+
 static void reset_all(void)
 {
     memset(sf, 0, sizeof(sf));
     nsf = 0;
     key_b = 0;
-    mpc_ok = csum = s_dsn_seen = echo_due = false;
-    s_dsn_high = 0;
+    mpc_ok = csum = s_dsn_seen = echo_due = s_infinite = false;
+    s_dsn_high = s_rcv = s_fin = 0;
+    nrooo = 0;
+    s_fin_known = acked_ahead = false;
     memset(&add_addr_seen, 0, sizeof(add_addr_seen));
     handle = NULL;
     out_len = 0;
+    checks_off = false;
+    accepted = 0;
     in_read = 0;
     clean = true;
     now_ns = 1000000000ull;
@@ -913,23 +999,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
     }
-    if (trace) { /* what an input reached, for checking the seeds */
-        struct ns_mp_stats ms;
-        ns_mp_get_stats(mp, &ms);
-        int est = 0;
-        for (int i = 0; i < nsf; i++)
-            est += sf[i].est && !sf[i].dead;
-        fprintf(stderr,
-                "glue: capable %llu joins %llu refused %llu fallbacks %llu sf_resets %llu "
-                "announced %llu reinjected %llu; client subflows %d (%d up), sent %llu, "
-                "stack sent %llu data bytes\n",
-                (unsigned long long)ms.capable, (unsigned long long)ms.joins,
-                (unsigned long long)ms.join_refused, (unsigned long long)ms.fallbacks,
-                (unsigned long long)ms.sf_resets, (unsigned long long)ms.announced,
-                (unsigned long long)ms.reinjected, nsf, est,
-                (unsigned long long)(dsn_nxt - idsn_a - 1),
-                (unsigned long long)(s_dsn_seen ? s_dsn_high - mptcp_key_idsn(key_b) - 1 : 0));
-    }
+    if (trace)
+        summary();
     /* The end: the service gives its connection back, time runs until every timer has had its
      * say (linger, retransmissions, zombies freed by ns_mp_poll), then everything is torn down. */
     if (handle) {
