@@ -15,12 +15,21 @@ static bool tx_sf_acked(const struct mptcp_subflow *sf, const struct mptcp_tx_ma
     return x->sent && sf->tx_acked_valid && (int32_t)(x->ssn + x->len - sf->tx_acked) <= 0;
 }
 
+/* A mapping whose DSNs the peer DATA_ACKed (3.3.2). Only once sent: TCP still holds the bytes of
+ * an unsent one (a reinjection the original transmission overtook) and sends them later; without
+ * their mapping they would reach the peer unmapped, which Linux answers with a subflow reset
+ * (found by fuzz_glue). */
+static bool tx_data_acked(const struct mptcp_conn *c, const struct mptcp_tx_map *x)
+{
+    return x->sent && x->dsn + x->len <= c->snd_una;
+}
+
 /* A free send-mapping slot: unused, wholly DATA_ACKed, or wholly acknowledged by the subflow. */
 static struct mptcp_tx_map *tx_slot(struct mptcp_conn *c, struct mptcp_subflow *sf)
 {
     for (int i = 0; i < MPTCP_TX_MAPS; i++) {
         struct mptcp_tx_map *x = &sf->tx_map[i];
-        if (!x->used || x->dsn + x->len <= c->snd_una || tx_sf_acked(sf, x)) {
+        if (!x->used || tx_data_acked(c, x) || tx_sf_acked(sf, x)) {
             sf->tx_last = (int8_t)i;
             memset(x, 0, sizeof(*x));
             return x;

@@ -26,7 +26,7 @@ static int teardown(void **s)
     return 0;
 }
 
-/* The peer DATA_ACKs everything we sent (on any subflow: here the same one). */
+/* The peer DATA_ACKs everything we sent (on the initial subflow). */
 static void data_ack_all(void)
 {
     struct mptcp_opt_set a;
@@ -79,11 +79,53 @@ static void retransmission_of_acked_bytes_stops_at_the_next_mapping(void **s)
     assert_int_equal(in.len, 60);
 }
 
+/* A reinjection queued on a subflow but not sent yet, whose DSNs the peer then DATA_ACKs (the
+ * original transmission arrived after all): its slot used to be taken by the next write, and TCP
+ * later sent the queued bytes with no mapping; Linux resets a subflow for unmapped data. */
+static void unsent_reinjection_keeps_its_mapping_after_a_data_ack(void **s)
+{
+    (void)s;
+    assert_int_equal(h_establish(C, &table, H_KEY_B, false), 0);
+    struct mptcp_subflow *sf1 = h_join(C, &table, 4000);
+    assert_non_null(sf1);
+    uint8_t b[40];
+    uint64_t first = C->snd_nxt, dsn;
+    /* 2000 bytes on subflow 1, sent */
+    assert_int_equal(mptcp_tx_assign(C, sf1, 7001, NULL, 2000, &dsn), 0);
+    struct mptcp_tx_seg t1 = {.seq = 7001, .len = 2000, .tcp_flags = MPTCP_TCP_ACK};
+    mptcp_tx_opts(C, sf1, &t1, 0, b, 28);
+    /* the first 1000 queued again on subflow 0 (reinjection), not sent yet */
+    assert_int_equal(mptcp_tx_assign_at(C, &C->sf[0], H_ISS + 1, first, NULL, 1000), 0);
+    /* the peer DATA_ACKs all 2000 (the originals arrived) */
+    data_ack_all();
+    assert_true(C->snd_una == first + 2000);
+    /* a new write on subflow 0 takes another slot */
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], H_ISS + 1001, NULL, 500, &dsn), 0);
+    /* TCP sends the queued reinjection: with its mapping */
+    struct mptcp_tx_seg t0 = {.seq = H_ISS + 1, .len = 1000, .tcp_flags = MPTCP_TCP_ACK};
+    size_t n = mptcp_tx_opts(C, &C->sf[0], &t0, 0, b, 28);
+    struct mptcp_opt_set set;
+    assert_int_equal(mptcp_opts_parse_tcp(b, n, &set), 0);
+    assert_true(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_M_MAP);
+    assert_true(set.opt[MPTCP_SUB_DSS].u.dss.dsn == first);
+    assert_int_equal(set.opt[MPTCP_SUB_DSS].u.dss.ssn, 1);
+    assert_int_equal(set.opt[MPTCP_SUB_DSS].u.dss.data_len, 1000);
+    assert_int_equal(t0.len, 1000);
+    /* once sent and DATA_ACKed, the slot is free again */
+    for (int k = 0; k < MPTCP_TX_MAPS - 2; k++)
+        assert_int_equal(
+            mptcp_tx_assign_at(C, &C->sf[0], H_ISS + 2001 + 10u * (unsigned)k, first, NULL, 10), 0);
+    assert_int_equal(mptcp_tx_assign_at(C, &C->sf[0], H_ISS + 3000, first, NULL, 10), 0);
+    /* and no more: the unsent (DATA_ACKed) ones hold theirs */
+    assert_int_equal(mptcp_tx_assign_at(C, &C->sf[0], H_ISS + 3010, first, NULL, 10), -1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
     const struct CMUnitTest t[] = {
         T(retransmission_of_acked_bytes_stops_at_the_next_mapping),
+        T(unsent_reinjection_keeps_its_mapping_after_a_data_ack),
     };
     return cmocka_run_group_tests_name("fuzz_regress", t, NULL, NULL);
 }
