@@ -554,7 +554,7 @@ long ns_mp_recv(struct tcp_pcb *s, void *buf, size_t len)
     return NS_EAGAIN;
 }
 
-/* mptcp_tx_assign needs a send-mapping slot that is unused, wholly DATA_ACKed or wholly
+/* mptcp_tx_assign needs a send-mapping slot that is unused, sent and wholly DATA_ACKed, or wholly
  * acknowledged by the subflow's TCP (mptcp_sf_tx_acked, called before every assignment). */
 static bool tx_slot_free(const struct mptcp_conn *c, const struct mptcp_subflow *sf,
                          const struct tcp_pcb *p)
@@ -562,7 +562,7 @@ static bool tx_slot_free(const struct mptcp_conn *c, const struct mptcp_subflow 
     uint32_t acked = p->snd_una - sf->iss; /* relative, as the mapping's SSN (RFC 8684 3.3) */
     for (int i = 0; i < MPTCP_TX_MAPS; i++) {
         const struct mptcp_tx_map *x = &sf->tx_map[i];
-        if (!x->used || x->dsn + x->len <= c->snd_una ||
+        if (!x->used || (x->sent && x->dsn + x->len <= c->snd_una) ||
             (x->sent && (int32_t)(x->ssn + x->len - acked) <= 0))
             return true;
     }
