@@ -79,6 +79,13 @@ def main():
     s["bad-join"] = seed(ECHO, join(1 | 2), join(1 | 4), join(1 | 16), tick(100), join(0 | 8))
     s["raw-options"] = seed(JOIN | ECHO, raw(0, [30, 4, 0x20, 0x01]), raw(1, [30, 3, 0x70], 10),
                             raw(0, [30, 40] + [0] * 38), data(0, 4), ack(0))
+    # inputs fuzz_glue found, minimized (tests/unit/mptcp/test_fuzz_regress.c has the module-level
+    # tests): an RTO retransmission running from DATA_ACKed bytes into unmapped new data, and an
+    # unsent reinjection losing its mapping to a DATA_ACK
+    s["regress-retransmit-into-new-data"] = bytes.fromhex(
+        "0f0102030405060708010023010000" "00ffffffcf8bfffeffffff")
+    s["regress-unsent-reinjection"] = bytes.fromhex(
+        "04ffffff01104e0100fffffffffe7e49611ad6d2b9b9b9ffffffffffff06070101b9b9000000b9b9b9b9b9")
     for name, b in s.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(b)
