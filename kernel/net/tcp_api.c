@@ -236,9 +236,18 @@ uint32_t ns_tcp_snd_next_seq(const struct tcp_pcb *s)
     return s->sb_seq + s->snd.len;
 }
 
+/* A pure ACK is only for a synchronized connection: in SYN-RECEIVED our answer is the SYN/ACK
+ * (RFC 9293 3.10.7.3). An MPTCP client resets a joining subflow whose first packet after the
+ * SYN/ACK lacks MPTCP options (RFC 8684 3.2: the fourth ACK), which is what a window update sent
+ * on a subflow still in SYN-RECEIVED looked like. */
+static bool synchronized(const struct tcp_pcb *s)
+{
+    return s->state >= TCPS_ESTABLISHED && s->state != TCPS_TIME_WAIT && !s->dead;
+}
+
 void ns_tcp_ack_now(struct tcp_pcb *s)
 {
-    if (s->state >= TCPS_SYN_RCVD && s->state != TCPS_TIME_WAIT && !s->dead)
+    if (synchronized(s))
         tcp_send_ack(s);
 }
 
@@ -247,7 +256,7 @@ void ns_tcp_redeliver(struct tcp_pcb *s)
     uint32_t before = tcp_rcv_window(s);
     tcp_deliver_ext(s);
     /* Room opened above: tell the peer (same rule as after a read). */
-    if (s->state != TCPS_CLOSED && tcp_rcv_window(s) >= before + s->mss)
+    if (synchronized(s) && tcp_rcv_window(s) >= before + s->mss)
         tcp_send_ack(s);
 }
 

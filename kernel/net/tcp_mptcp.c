@@ -540,8 +540,9 @@ long ns_mp_recv(struct tcp_pcb *s, void *buf, size_t len)
             continue;
         if (p->rcv.len)
             ns_tcp_redeliver(p);
-        if (n && was_small && mptcp_rcv_wnd(&m->c) >= MPTCP_RCVBUF / 2)
-            ns_tcp_ack_now(p); /* window update: the shared window reopened */
+        if (n && was_small && mptcp_rcv_wnd(&m->c) >= MPTCP_RCVBUF / 2 &&
+            m->c.sf[k].state == SF_ESTABLISHED)
+            ns_tcp_ack_now(p); /* window update: the shared window reopened (with a DSS) */
     }
     if (n)
         return (long)n;

@@ -22,7 +22,7 @@ static void line(void (*out)(void *, const char *), void *arg, const char *fmt, 
     __attribute__((format(printf, 3, 4)));
 static void line(void (*out)(void *, const char *), void *arg, const char *fmt, ...)
 {
-    char b[256]; /* the longest line is a "conn" line, about 200 bytes */
+    char b[448]; /* the longest line is an MPTCP "conn" line, about 360 bytes */
     va_list ap;
     va_start(ap, fmt);
     kvsnprintf(b, sizeof b, fmt, ap);
@@ -114,7 +114,7 @@ static void conn_line(int32_t h, const struct ns_tcp_info *i, const struct mptcp
                       void *arg)
 {
     struct conn_walk *w = arg;
-    char l[16], r[16], mps[96] = "mptcp=0";
+    char l[16], r[16], mps[192] = "mptcp=0";
     ns_format_ipv4(i->local_ip, l);
     ns_format_ipv4(i->remote_ip, r);
     if (mp != NULL && mp->state != MPC_FALLBACK) {
@@ -122,9 +122,12 @@ static void conn_line(int32_t h, const struct ns_tcp_info *i, const struct mptcp
            are the initial subflow's). */
         struct mptcp_conn_metrics m;
         mptcp_metrics_read(mp, &m);
-        ksnprintf(mps, sizeof mps, "mptcp=1 subflows=%u sf0_rx=%llu sf1_rx=%llu dl_holes=%u",
+        ksnprintf(mps, sizeof mps,
+                  "mptcp=1 subflows=%u sf0_rx=%llu sf1_rx=%llu dl_holes=%u dl_unacked=%llu "
+                  "dl_tx_room=%u dl_readable=%u",
                   m.nsubflows, (unsigned long long)m.sf[0].bytes, (unsigned long long)m.sf[1].bytes,
-                  m.dl_holes);
+                  m.dl_holes, (unsigned long long)(mp->snd_nxt - mp->snd_una), mptcp_tx_room(mp),
+                  m.readable);
     } else if (mp != NULL) {
         ksnprintf(mps, sizeof mps, "mptcp=fallback");
     }

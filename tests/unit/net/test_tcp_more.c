@@ -217,6 +217,48 @@ static void test_backlog_limit(void **state)
     assert_int_equal(st->n_pcbs, 1); /* only the listener */
 }
 
+/* A pure ACK only once synchronized: ns_tcp_ack_now / ns_tcp_redeliver on a connection still in
+ * SYN-RECEIVED send nothing (RFC 9293 3.10.7.3). An MPTCP client resets a joining subflow whose
+ * first packet after the SYN/ACK carries no MPTCP option (RFC 8684 3.2), which is what such an
+ * ACK (a data-level window update on every subflow) was. */
+static struct tcp_pcb *half_open;
+static int catch_syn(void *arg, struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
+{
+    (void)arg;
+    (void)o;
+    half_open = pcb;
+    return 0;
+}
+
+static void test_no_pure_ack_before_established(void **state)
+{
+    (void)state;
+    static const struct ns_tcp_ext_ops ops = {.syn_received = catch_syn};
+    ns_tcp_set_ext(lst, &ops, NULL);
+    half_open = NULL;
+    struct h_peer p = new_peer(42100);
+    h_peer_send(&p, F_SYN, NULL, 0, false);
+    p.snd_nxt++; /* the SYN's sequence number */
+    assert_non_null(half_open);
+    assert_int_equal(h_count_tcp(), 1);
+    struct h_seg sa;
+    assert_true(h_parse_tcp(h_last_tcp(), &sa));
+    assert_int_equal(sa.flags, F_SYN | F_ACK);
+    p.rcv_nxt = sa.seq + 1;
+    h_clear_out();
+    ns_tcp_ack_now(half_open);
+    ns_tcp_redeliver(half_open);
+    assert_int_equal(h_count_tcp(), 0);
+    /* Once the handshake completes, the same call sends one pure ACK. */
+    h_peer_send(&p, F_ACK, NULL, 0, false);
+    struct tcp_pcb *c = ns_tcp_accept(lst);
+    assert_ptr_equal(c, half_open);
+    h_clear_out();
+    ns_tcp_ack_now(c);
+    assert_int_equal(h_count_tcp(), 1);
+    ns_tcp_abort(c);
+}
+
 static void test_many_connections(void **state)
 {
     (void)state;
@@ -647,6 +689,7 @@ int run_tcp_more_tests(void)
         cmocka_unit_test_setup_teardown(test_window_closes_and_reopens, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_loss_probe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_pure_ack_before_established, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
 }
