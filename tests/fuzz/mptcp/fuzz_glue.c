@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * Header bits: 0 join at once, 1 ask for DSS checksums, 2 the service echoes on its own (like
  * kernel/net/port/echo_svc.c), 3 data in the MP_CAPABLE third ACK, 4 abort (not close) at the
  * end, 5 freed memory is reused at once (see ns_port_alloc; only with FUZZ_GLUE_REUSE=1 for
- * now: it finds a join accepted after the service closed, whose fix in tcp_mptcp.c is pending).
+ * now: it finds a join accepted after the service closed, whose fix in tcp_mptcp.c is pending),
+ * 6 the service writes more than the send space, 7 every 5th allocation fails after the handshake.
  * Crashes, leaks, sanitizer reports and the checks below (abort) are findings.
  */
 
@@ -53,10 +54,14 @@ uint32_t ns_port_random(void)
  * one at the same address (ASan's quarantine would hide that). Blocks carry their size in front. */
 #define HDR 16
 static bool reuse, reuse_on; /* reuse_on: FUZZ_GLUE_REUSE=1 (see the header comment) */
+static bool starve;          /* header bit 7: after the handshake every 5th allocation fails */
+static unsigned nalloc;
 static void *cache[8];
 static unsigned ncache;
 void *ns_port_alloc(size_t n)
 {
+    if (starve && ++nalloc % 5 == 0)
+        return NULL; /* the port may run out (port.h): the stack must cope */
     uint8_t *b = NULL;
     for (unsigned i = 0; i < ncache; i++)
         if (*(size_t *)cache[i] == n) {
@@ -166,6 +171,7 @@ static uint64_t in_read;
 static bool clean;
 static bool checks_off; /* a second connection reused the ports: streams no longer comparable */
 static int accepted;
+static bool pushy; /* header bit 6: the service writes more than the send space it was told */
 static struct mptcp_opt add_addr_seen;
 
 static uint32_t get32(const uint8_t *p)
@@ -491,10 +497,17 @@ static void service(void *arg, struct tcp_pcb *s, unsigned ev)
     (void)arg, (void)ev;
     if (s != handle)
         fail("service called on a handle it does not hold");
+    if (ns_mp_readable(s) > MPTCP_RCVBUF)
+        fail("more readable bytes than the data-level buffer holds");
     while (auto_echo && handle) {
         size_t room = ns_mp_send_space(s);
-        if (room == 0)
+        if (room == 0) {
+            if (ns_mp_error(s) != 0) { /* like echo_svc: an error with no room ends it */
+                handle = NULL;
+                ns_mp_close(s);
+            }
             return;
+        }
         long n = ns_mp_recv(s, rbuf, room < sizeof(rbuf) ? room : sizeof(rbuf));
         if (n == NS_EAGAIN)
             return;
@@ -538,11 +551,17 @@ static void app_rw(uint8_t n)
     if (!handle)
         return;
     size_t room = ns_mp_send_space(handle), want = (size_t)n * 32;
-    if (want > room)
+    if (want > room && !pushy)
         want = room;
     if (want) {
         size_t mark = log_sent(pattern, (long)want);
         long w = ns_mp_send(handle, pattern, want);
+        if (pushy) { /* more than the room: any prefix, or an error code, is fine */
+            if (w > (long)want)
+                fail("send took more than it was given");
+            out_len = mark + (w > 0 ? (size_t)w : 0);
+            return;
+        }
         if (w != (long)want && w != NS_EAGAIN)
             fail("send within the reported space failed");
         if (w <= 0 && out_len - mark == want)
@@ -949,6 +968,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dsn_nxt = idsn_a + 1; /* RFC 8684 3.1: the first data byte has DSN IDSN + 1 */
     auto_echo = hdr & 4;
     reuse = (hdr & 32) && reuse_on;
+    pushy = hdr & 64;
+    starve = false;
+    nalloc = 0;
 
     struct ns_config cfg;
     ns_config_default(&cfg);
@@ -974,6 +996,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ns_tcp_set_callback(listener, on_accept, NULL);
 
     handshake(hdr, &r);
+    starve = hdr & 128;
     uint8_t op, a[8];
     while (take(&r, &op, 1)) {
         switch (op % 8) {
