@@ -40,6 +40,9 @@ const struct mptcp_conn *ns_mp_conn(const struct tcp_pcb *s);
 struct ns_mp_stats {
     uint64_t capable, joins, plain, fallbacks, sf_resets, join_refused, announced;
     uint64_t reinjected; /* bytes sent again at data level (RFC 8684 3.3.6) */
+    /* fallbacks by cause (enum mptcp_fallback_why): handshake without MP_CAPABLE, data without
+     * a mapping, checksum failure */
+    uint64_t fb_no_mpc_ack, fb_no_mapping, fb_csum;
 };
 void ns_mp_get_stats(const struct ns_mp *mp, struct ns_mp_stats *out);
 

@@ -85,6 +85,9 @@ void netd_stats_write(void (*out)(void *arg, const char *line), void *arg)
         MP_LINE(joins);
         MP_LINE(plain);
         MP_LINE(fallbacks);
+        MP_LINE(fb_no_mpc_ack);
+        MP_LINE(fb_no_mapping);
+        MP_LINE(fb_csum);
         MP_LINE(sf_resets);
         MP_LINE(join_refused);
         MP_LINE(announced);

@@ -256,6 +256,15 @@ struct mptcp_rx_result {
     uint8_t reset_mask;
     uint8_t reset_reason; /* enum mptcp_rst_reason */
     int8_t drop_reason;   /* enum mptcp_rx_drop, 0 when all was accepted */
+    uint8_t fallback_reason; /* enum mptcp_fallback_why, with MPTCP_RX_FALLBACK */
+};
+
+/* Why a connection fell back to TCP (RFC 8684 3.7), for counters and diagnosis. */
+enum mptcp_fallback_why {
+    MPTCP_FB_NONE = 0,
+    MPTCP_FB_NO_MPC_ACK = 1, /* 3.1: the segment completing the handshake lacked MP_CAPABLE */
+    MPTCP_FB_NO_MAPPING = 2, /* 3.7: data without a mapping before any DSS on the only subflow */
+    MPTCP_FB_CSUM = 3,       /* 3.7: DSS checksum failure on the only subflow */
 };
 
 enum mptcp_rx_drop {
@@ -351,7 +360,8 @@ void mptcp_conn_release(struct mptcp_conn *c);
 /* ---------------------------------------------------------------- internal, shared by modules */
 void mptcp_sf_reset_state(struct mptcp_subflow *sf, uint8_t index);
 size_t mptcp_pad4(uint8_t *buf, size_t n);
-void mptcp_enter_fallback(struct mptcp_conn *c, uint32_t rel, struct mptcp_rx_result *res);
+void mptcp_enter_fallback(struct mptcp_conn *c, uint32_t rel, struct mptcp_rx_result *res,
+                          uint8_t why);
 uint64_t mptcp_expand32(uint64_t ref, uint32_t v);
 int mptcp_table_insert(struct mptcp_token_table *t, struct mptcp_conn *c);
 void mptcp_table_remove(struct mptcp_token_table *t, struct mptcp_conn *c);

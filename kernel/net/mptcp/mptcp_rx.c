@@ -188,11 +188,13 @@ static int add_map(struct mptcp_conn *c, struct mptcp_subflow *sf, uint64_t dsn,
     return 0;
 }
 
-void mptcp_enter_fallback(struct mptcp_conn *c, uint32_t rel, struct mptcp_rx_result *res)
+void mptcp_enter_fallback(struct mptcp_conn *c, uint32_t rel, struct mptcp_rx_result *res,
+                          uint8_t why)
 {
     if (c->state != MPC_FALLBACK) {
         c->state = MPC_FALLBACK;
         res->verdict |= MPTCP_RX_FALLBACK;
+        res->fallback_reason = why;
         mptcp_table_remove(c->table, c);
         /* 3.7: after fallback only one subflow may carry data: reset the others. */
         for (int i = 1; i < MPTCP_MAX_SUBFLOWS; i++) {
@@ -218,7 +220,7 @@ static void on_mpc_ack(struct mptcp_conn *c, struct mptcp_subflow *sf, const str
         c->fb_dsn = 1;
         c->fb_ssn = 1;
         c->read_dsn = c->rcv_nxt = c->rcv_high = 1;
-        mptcp_enter_fallback(c, rel, res);
+        mptcp_enter_fallback(c, rel, res, MPTCP_FB_NO_MPC_ACK);
         res->verdict |= MPTCP_RX_SF_UP;
         return;
     }
@@ -378,7 +380,7 @@ static void place_payload(struct mptcp_conn *c, struct mptcp_subflow *sf,
                 if (!c->peer_dss_seen && established_count(c) == 1 && sf->index == 0) {
                     c->fb_dsn = c->rcv_nxt;
                     c->fb_ssn = r;
-                    mptcp_enter_fallback(c, r, res);
+                    mptcp_enter_fallback(c, r, res, MPTCP_FB_NO_MAPPING);
                     continue;
                 }
                 res->drop_reason = MPTCP_DROP_UNMAPPED;
@@ -418,7 +420,7 @@ static void place_payload(struct mptcp_conn *c, struct mptcp_subflow *sf,
                             c->mp_fail_dsn = m->dsn;
                             c->fb_dsn = m->dsn;
                             c->fb_ssn = m->ssn;
-                            mptcp_enter_fallback(c, r, res);
+                            mptcp_enter_fallback(c, r, res, MPTCP_FB_NO_MAPPING);
                         }
                         res->drop_reason = MPTCP_DROP_CSUM;
                         break;

@@ -127,11 +127,14 @@ static void print_counters(const struct ns_stack *st)
         struct ns_mp_stats m;
         ns_mp_get_stats(mp, &m);
         printf("mptcp capable=%llu joins=%llu plain=%llu fallbacks=%llu sf_resets=%llu "
-               "join_refused=%llu announced=%llu reinjected=%llu\n",
+               "join_refused=%llu announced=%llu reinjected=%llu fb_no_mpc_ack=%llu "
+               "fb_no_mapping=%llu fb_csum=%llu\n",
                (unsigned long long)m.capable, (unsigned long long)m.joins,
                (unsigned long long)m.plain, (unsigned long long)m.fallbacks,
                (unsigned long long)m.sf_resets, (unsigned long long)m.join_refused,
-               (unsigned long long)m.announced, (unsigned long long)m.reinjected);
+               (unsigned long long)m.announced, (unsigned long long)m.reinjected,
+               (unsigned long long)m.fb_no_mpc_ack, (unsigned long long)m.fb_no_mapping,
+               (unsigned long long)m.fb_csum);
     }
     for (int i = 0; i < n_links; i++) {
         const struct tap_link *l = &links[i];
