@@ -1,4 +1,5 @@
-/* divsa_predict.c: gap-EWMA arrival prediction for in-order data, one RTT for a sequence hole. */
+/* divsa_predict.c: gap-EWMA arrival prediction for in-order data, one RTT for a sequence hole,
+ * the subflows' delay skew for an MPTCP data-level hole. */
 #include "lib/divsa_predict.h"
 
 /* Longest gap that still counts as "inside a request": longer ones are idle time. */
@@ -42,6 +43,10 @@ void dp_observe(struct dp_flow *f, uint64_t now_ns, uint32_t bytes, bool in_requ
 uint64_t dp_predict(const struct dp_flow *f, const struct dp_input *in)
 {
     uint64_t srtt = (uint64_t)in->srtt_us * 1000u;
+    if (in->hole && in->hole_in_flight) {
+        uint64_t p = in->hole_since_ns + (uint64_t)in->skew_us * 1000u;
+        return p > in->now_ns ? p : in->now_ns;
+    }
     if (in->hole) {
         /* A hole is filled by a retransmission: three duplicate ACKs reach the sender about half
            an RTT after the hole, its fast retransmit (RFC 5681 §3.2) arrives half an RTT later. */

@@ -20,6 +20,11 @@ struct dp_input {
     bool hole;              /* the stack holds out-of-order data: a sequence hole blocks */
     uint64_t hole_since_ns; /* when the hole was first seen */
     uint32_t srtt_us, rttvar_us;
+    /* MPTCP: the hole is at the data level only, no subflow misses anything: the DSNs are still
+     * in flight on a slower subflow and arrive about one one-way-delay difference (skew_us)
+     * after the hole appeared, not after a retransmission round trip. */
+    bool hole_in_flight;
+    uint32_t skew_us;
 };
 
 void dp_init(struct dp_flow *f);

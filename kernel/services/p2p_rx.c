@@ -26,6 +26,8 @@ struct rx_view {
     uint32_t ooo_bytes; /* held past a hole: TCP's out-of-order bytes, or the data-level span */
     bool hole;
     uint32_t srtt_us, rttvar_us;
+    bool in_flight;   /* data-level hole only: the DSNs ride a slower subflow */
+    uint32_t skew_us; /* then: half the RTT difference between the slowest and fastest subflow */
 };
 
 static uint32_t clamp32(uint64_t v)
@@ -42,6 +44,8 @@ static void rx_view(struct tcp_pcb *pcb, struct rx_view *v)
     v->hole = info.ooo_bytes > 0;
     v->srtt_us = info.srtt_us;
     v->rttvar_us = info.rttvar_us;
+    v->in_flight = false;
+    v->skew_us = 0;
     const struct mptcp_conn *c = ns_mp_conn(pcb);
     if (c == NULL || c->state != MPC_ESTABLISHED)
         return; /* plain TCP or fallback: the handle's own figures */
@@ -52,10 +56,13 @@ static void rx_view(struct tcp_pcb *pcb, struct rx_view *v)
     uint64_t span = c->rcv_high > c->rcv_nxt ? c->rcv_high - c->rcv_nxt : 0;
     int pick = -1;
     bool pick_gap = false;
+    uint32_t fastest = 0;
     for (int k = 0; k < MPTCP_MAX_SUBFLOWS; k++) {
         const struct mptcp_subflow *sf = &c->sf[k];
         if (sf->state != SF_ESTABLISHED || sf->m.srtt_us == 0)
             continue;
+        if (fastest == 0 || sf->m.srtt_us < fastest)
+            fastest = sf->m.srtt_us;
         bool gap = sf->m.sf_hole_bytes > 0;
         if (pick < 0 || (gap && !pick_gap) ||
             (gap == pick_gap && sf->m.srtt_us > c->sf[pick].m.srtt_us)) {
@@ -70,6 +77,12 @@ static void rx_view(struct tcp_pcb *pcb, struct rx_view *v)
     if (pick >= 0) {
         v->srtt_us = c->sf[pick].m.srtt_us;
         v->rttvar_us = c->sf[pick].m.rttvar_us;
+    }
+    /* Nothing missing on any subflow: the DSNs are in flight on the slower path, one one-way
+       delay difference behind (symmetric paths assumed: half the RTT difference). */
+    if (span > 0 && !pick_gap && info.ooo_bytes == 0 && pick >= 0) {
+        v->in_flight = true;
+        v->skew_us = (c->sf[pick].m.srtt_us - fastest) / 2;
     }
 }
 
@@ -138,6 +151,8 @@ static uint64_t hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readab
         .hole_since_ns = s->hole_since_ns,
         .srtt_us = info.srtt_us,
         .rttvar_us = info.rttvar_us,
+        .hole_in_flight = info.in_flight,
+        .skew_us = info.skew_us,
     };
     uint64_t p = dp_predict(&s->flow, &in);
     if (p == 0)

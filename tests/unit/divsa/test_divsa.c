@@ -185,6 +185,28 @@ static void predict_hole_is_one_rtt(void **st)
     assert_int_equal(dp_predict(&f, &in), 0);
 }
 
+/* An MPTCP data-level hole with nothing missing on any subflow: the DSNs ride the slower
+   subflow, due one delay skew after the hole appeared, whatever the RTT. */
+static void predict_in_flight_hole_is_the_skew(void **st)
+{
+    (void)st;
+    struct dp_flow f;
+    dp_init(&f);
+    dp_observe(&f, 1000, 1448, true);
+    struct dp_input in = {.now_ns = 2000000,
+                          .bytes_missing = 1448,
+                          .hole = true,
+                          .hole_since_ns = 1000000,
+                          .srtt_us = 50000,
+                          .hole_in_flight = true,
+                          .skew_us = 10000};
+    assert_int_equal(dp_predict(&f, &in), 11000000ull);
+    in.skew_us = 0; /* equal paths: due now */
+    assert_int_equal(dp_predict(&f, &in), 2000000ull);
+    in.hole_in_flight = false; /* a subflow gap: a retransmission round trip */
+    assert_int_equal(dp_predict(&f, &in), 51000000ull);
+}
+
 static void predict_needs_basis_and_caps(void **st)
 {
     (void)st;
@@ -344,6 +366,7 @@ int main(void)
         cmocka_unit_test(decoder_hog_rates),
         cmocka_unit_test(predict_steady_trace),
         cmocka_unit_test(predict_hole_is_one_rtt),
+        cmocka_unit_test(predict_in_flight_hole_is_the_skew),
         cmocka_unit_test(predict_needs_basis_and_caps),
         cmocka_unit_test(predict_replay_request_trace),
         cmocka_unit_test(predict_replays_guest_trace),
