@@ -130,6 +130,15 @@ static int hk_syn(void *arg, struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
         return 0;
     }
     case MPTCP_SYN_JOIN: {
+        /* No new subflow for a connection the service gave back: its handle may be freed, and a
+         * join pcb allocated at the same address would pass ns_mp_accept's c != m->handle test
+         * and reach the service as a new connection (found by fuzz_glue). */
+        const struct mpconn *jm = (const struct mpconn *)mptcp_table_lookup(
+            &mp->table, set.opt[MPTCP_SUB_JOIN].u.join.token);
+        if (jm && (jm->app_closed || jm->handle_given_back)) {
+            mp->stats.join_refused++;
+            return -1; /* 3.2: a refused join gets a RST */
+        }
         struct mptcp_conn *c = NULL;
         struct mptcp_subflow *sf = mptcp_accept_join(&mp->table, &set, addr_id(mp->st, pcb->lip),
                                                      ns_port_random(), pcb->iss, pcb->irs, &c);
@@ -327,6 +336,10 @@ static const struct ns_tcp_ext_ops mp_ops = {
 static void close_subflows(struct mpconn *m)
 {
     m->closing = true;
+    /* Over at the data level: the token goes now, not when the last subflow leaves TIME-WAIT
+     * (2 MSL later), or back-to-back connections fill the token table and new MP_CAPABLE SYNs
+     * get plain TCP. A join naming it from now on is refused (RFC 8684 3.2). */
+    mptcp_table_remove(m->c.table, &m->c);
     for (int k = 0; k < MPTCP_MAX_SUBFLOWS; k++) {
         struct tcp_pcb *p = m->sfpcb[k];
         if (p && p != m->handle && !p->app_closed)
@@ -727,6 +740,7 @@ void ns_mp_abort(struct tcp_pcb *s)
     m->closing = true;
     m->cb = NULL;
     m->handle_given_back = true;
+    mptcp_table_remove(m->c.table, &m->c);
     if (m->c.state == MPC_ESTABLISHED)
         mptcp_abort(&m->c);
     for (int k = 0; k < MPTCP_MAX_SUBFLOWS; k++) {
