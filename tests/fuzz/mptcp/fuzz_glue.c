@@ -29,8 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *   7 k n  in-order data on subflow k with a correct mapping, n * 8 bytes
  * Header bits: 0 join at once, 1 ask for DSS checksums, 2 the service echoes on its own (like
  * kernel/net/port/echo_svc.c), 3 data in the MP_CAPABLE third ACK, 4 abort (not close) at the
- * end, 5 freed memory is reused at once (see ns_port_alloc; only with FUZZ_GLUE_REUSE=1 for
- * now: it finds a join accepted after the service closed, whose fix in tcp_mptcp.c is pending),
+ * end, 5 freed memory is reused at once (see ns_port_alloc),
  * 6 the service writes more than the send space, 7 every 5th allocation fails after the handshake.
  * Crashes, leaks, sanitizer reports and the checks below (abort) are findings.
  */
@@ -53,8 +52,8 @@ uint32_t ns_port_random(void)
  * same size, as the guest's heap may: a pointer kept to a freed control block then meets a new
  * one at the same address (ASan's quarantine would hide that). Blocks carry their size in front. */
 #define HDR 16
-static bool reuse, reuse_on; /* reuse_on: FUZZ_GLUE_REUSE=1 (see the header comment) */
-static bool starve;          /* header bit 7: after the handshake every 5th allocation fails */
+static bool reuse;
+static bool starve; /* header bit 7: after the handshake every 5th allocation fails */
 static unsigned nalloc;
 static void *cache[8];
 static unsigned ncache;
@@ -957,8 +956,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     reset_all();
     const char *tr = getenv("FUZZ_GLUE_TRACE");
     trace = tr ? atoi(tr) : 0;
-    const char *ru = getenv("FUZZ_GLUE_REUSE");
-    reuse_on = ru && atoi(ru) == 1;
     for (size_t i = 0; i < sizeof(pattern); i++)
         pattern[i] = (uint8_t)(i * 13 + 5);
     key_a = 0;
@@ -967,7 +964,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     idsn_a = mptcp_key_idsn(key_a);
     dsn_nxt = idsn_a + 1; /* RFC 8684 3.1: the first data byte has DSN IDSN + 1 */
     auto_echo = hdr & 4;
-    reuse = (hdr & 32) && reuse_on;
+    reuse = hdr & 32;
     pushy = hdr & 64;
     starve = false;
     nalloc = 0;

@@ -86,8 +86,8 @@ def main():
         "0f0102030405060708010023010000" "00ffffffcf8bfffeffffff")
     s["regress-unsent-reinjection"] = bytes.fromhex(
         "04ffffff01104e0100fffffffffe7e49611ad6d2b9b9b9ffffffffffff06070101b9b9000000b9b9b9b9b9")
-    # a join accepted after the service closed; with memory reuse (FUZZ_GLUE_REUSE=1) its pcb
-    # takes the freed handle's address and reaches the service as a new connection
+    # a join accepted after the service closed; with memory reuse (header bit 5) its pcb took the
+    # freed handle's address and reached the service as a new connection
     s["regress-join-after-close"] = bytes.fromhex("2f010201005d0607010033060609140106feffff8a14007272")
     for name, b in s.items():
         with open(os.path.join(out, name), "wb") as f:
