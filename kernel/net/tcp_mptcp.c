@@ -42,6 +42,9 @@ struct ns_mp {
 #define MP_REINJ_MIN_MS 300u /* no DATA_ACK progress for this long: send snd_una's data again */
 #define MP_REINJ_MAX_MS 4000u
 #define MP_REINJ_CHUNK  16384u
+/* The DSN the peer waits for sits only on subflows in RTO back-off (a path that went down):
+ * send it again on a live one after this long, a whole send window at a time. */
+#define MP_REINJ_DEAD_MS 20u
 
 /* A DATA_FIN the peer never acknowledges must not keep the subflows forever. */
 #define MP_CLOSE_LINGER_NS (10ull * 1000000000ull)
@@ -432,6 +435,26 @@ void ns_mp_attach(struct ns_mp *mp, struct tcp_pcb *listener)
 
 static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room);
 
+/* True when every subflow mapping DSN d is in RTO back-off (its path may be down) and at least
+ * one mapping holds it: nothing alive will deliver d unless it is sent again. */
+static bool only_dead_hold(const struct mpconn *m, uint64_t d)
+{
+    bool held = false;
+    for (int k = 0; k < MPTCP_MAX_SUBFLOWS; k++) {
+        const struct tcp_pcb *p = m->sfpcb[k];
+        const struct mptcp_subflow *sf = &m->c.sf[k];
+        for (int i = 0; i < MPTCP_TX_MAPS; i++) {
+            const struct mptcp_tx_map *x = &sf->tx_map[i];
+            if (!x->used || d < x->dsn || d >= x->dsn + x->len)
+                continue;
+            if (p != NULL && p->backoff == 0 && sf->state == SF_ESTABLISHED)
+                return false;
+            held = true;
+        }
+    }
+    return held;
+}
+
 /* RFC 8684 3.3.6: data not DATA_ACKed for too long goes out again, same DSNs, on the subflow
  * with the most room (the bytes TCP already delivered may have been dropped at data level). */
 static void reinject(struct ns_mp *mp, struct mpconn *m)
@@ -445,11 +468,13 @@ static void reinject(struct ns_mp *mp, struct mpconn *m)
         m->reinj_wait_ms = MP_REINJ_MIN_MS;
         return;
     }
-    if (now - m->una_since_ns < (uint64_t)m->reinj_wait_ms * 1000000u)
+    bool dead = only_dead_hold(m, c->snd_una);
+    uint32_t wait_ms = dead ? MP_REINJ_DEAD_MS : m->reinj_wait_ms;
+    if (now - m->una_since_ns < (uint64_t)wait_ms * 1000000u)
         return;
     size_t room;
     struct tcp_pcb *p = pick_subflow(m, &room);
-    if (!p || room == 0)
+    if (!p || room == 0 || (dead && p->backoff > 0))
         return;
     uint64_t len = c->snd_nxt - c->snd_una;
     uint32_t off = (uint32_t)(c->snd_una & (MP_SNDBUF - 1));
@@ -457,8 +482,10 @@ static void reinject(struct ns_mp *mp, struct mpconn *m)
         len = MP_SNDBUF - off; /* up to the ring's wrap */
     if (len > room)
         len = room;
-    if (len > MP_REINJ_CHUNK)
+    if (len > MP_REINJ_CHUNK && !dead)
         len = MP_REINJ_CHUNK;
+    if (len > 0xffff)
+        len = 0xffff; /* one mapping's data-level length (RFC 8684 3.3) */
     int k = sf_index(m, p);
     mptcp_sf_tx_acked(&c->sf[k], p->snd_una);
     if (mptcp_tx_assign_at(c, &c->sf[k], ns_tcp_snd_next_seq(p), c->snd_una, m->sbuf + off,
@@ -469,8 +496,9 @@ static void reinject(struct ns_mp *mp, struct mpconn *m)
     m->reinjected += len;
     mp->stats.reinjected += len;
     m->una_since_ns = now;
-    m->reinj_wait_ms =
-        m->reinj_wait_ms * 2 > MP_REINJ_MAX_MS ? MP_REINJ_MAX_MS : m->reinj_wait_ms * 2;
+    if (!dead)
+        m->reinj_wait_ms =
+            m->reinj_wait_ms * 2 > MP_REINJ_MAX_MS ? MP_REINJ_MAX_MS : m->reinj_wait_ms * 2;
 }
 
 void ns_mp_poll(struct ns_mp *mp)
