@@ -124,12 +124,20 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
     }
     pcb->dupacks = 0;
     if (pcb->cwnd < pcb->ssthresh) {
-        /* RFC 5681 3.1 slow start (RFC 3465 L = 1 SMSS): cwnd += min(N, SMSS). */
-        pcb->cwnd += acked < mss ? acked : mss;
+        /* RFC 5681 3.1 slow start with RFC 3465 byte counting, L = 2 SMSS (3465 2.2): a
+         * delayed ACK covering two segments grows cwnd by two, as if each had been ACKed. */
+        pcb->cwnd += acked < 2 * mss ? acked : 2 * mss;
+        pcb->ca_bytes = 0;
     } else {
-        /* RFC 5681 3.1 congestion avoidance, eq. 3: cwnd += SMSS*SMSS/cwnd per ACK. */
-        uint32_t inc = mss * mss / pcb->cwnd;
-        pcb->cwnd += inc ? inc : 1;
+        /* Congestion avoidance with appropriate byte counting (RFC 3465 2.1, allowed by RFC
+         * 5681 3.1): one SMSS per cwnd of bytes acknowledged, whatever the ACK pattern. The
+         * per-ACK rule (5681 eq. 3) grows half as fast against a delayed-ACK receiver, which
+         * left the guest's senders far below their share after a loss (docs/guestnet.md). */
+        pcb->ca_bytes += acked;
+        if (pcb->ca_bytes >= pcb->cwnd) {
+            pcb->ca_bytes -= pcb->cwnd;
+            pcb->cwnd += mss;
+        }
     }
 }
 
@@ -186,6 +194,7 @@ void tcp_cc_dupack(struct tcp_pcb *pcb)
     pcb->ssthresh = half > 2 * mss ? half : 2 * mss; /* RFC 5681 eq. 4 */
     pcb->recover = pcb->snd_max;
     pcb->in_recovery = true;
+    pcb->ca_bytes = 0; /* RFC 3465 2.1: counting restarts after a loss */
     pcb->st->stats.tcp_fast_retransmits++;
     tcp_retransmit_head(pcb);
     pcb->cwnd = pcb->ssthresh + TCP_DUPACK_THRESH * mss; /* RFC 5681 3.2 step 3 */
@@ -199,6 +208,7 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
     if (pcb->backoff == 0)
         pcb->ssthresh = half > 2 * mss ? half : 2 * mss;
     pcb->cwnd = mss;
+    pcb->ca_bytes = 0;
     pcb->recover = pcb->snd_max;
     pcb->rexmit_next = pcb->snd_una;
     pcb->in_recovery = false;

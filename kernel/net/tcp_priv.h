@@ -84,6 +84,7 @@ struct tcp_pcb {
 
     /* Congestion control: RFC 5681 + NewReno (RFC 6582). */
     uint32_t cwnd, ssthresh, recover;
+    uint32_t ca_bytes; /* RFC 3465 2.1: bytes acknowledged toward the next SMSS of cwnd growth */
     int dupacks;
     bool in_recovery;
     uint32_t rexmit_next; /* recovery: retransmit holes from here on */

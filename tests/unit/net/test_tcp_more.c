@@ -259,6 +259,37 @@ static void test_no_pure_ack_before_established(void **state)
     ns_tcp_abort(c);
 }
 
+/* RFC 3465 byte counting: one ACK for two segments (a delayed ACK) grows cwnd in slow start by
+ * two SMSS (L = 2 SMSS), not one; in congestion avoidance by one SMSS per cwnd of bytes. */
+static void test_cwnd_byte_counting(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(42200);
+    struct tcp_pcb *c = h_handshake(&p, lst, false);
+    assert_non_null(c);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    uint32_t mss = in.mss, cw0 = in.cwnd;
+    uint8_t buf[4 * 1460];
+    memset(buf, 'B', sizeof(buf));
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, buf, 4 * mss), (long)(4 * mss));
+    struct h_seg r;
+    assert_true(h_parse_tcp(0, &r));
+    uint32_t s0 = r.seq;
+    /* one ACK for the first two segments */
+    struct h_seg a = {.sport = p.port,
+                      .dport = 7,
+                      .seq = p.snd_nxt,
+                      .ack = s0 + 2 * mss,
+                      .flags = F_ACK,
+                      .wnd = 0xffff};
+    h_send_tcp(&a, false);
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.cwnd, cw0 + 2 * mss);
+    ns_tcp_abort(c);
+}
+
 static void test_many_connections(void **state)
 {
     (void)state;
@@ -690,6 +721,7 @@ int run_tcp_more_tests(void)
         cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_loss_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_pure_ack_before_established, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cwnd_byte_counting, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
 }
