@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * so the connection is really MPTCP) and, when asked, a valid MP_JOIN on interface 1. The rest is
  * a list of records, each an op byte and its arguments (missing bytes end the input):
  *   0 ctl seqd ackd opt var dsnd plen   one segment; offsets are relative to the live state:
- *        ctl: bit 0 subflow, 1 FIN, 2 RST, 3 no ACK flag, 4 SYN, 5 big offsets, 6 PSH
+ *        ctl: bit 0 subflow, 1 FIN, 2 RST, 3 no ACK flag, 4 SYN, 5 big offsets, 6 PSH;
+ *        bit 7 instead: what the stack sends on that subflow is lost from now on (or again heard)
  *        opt: which MPTCP option (see add_option), var: its variant bits, plen * 8 payload bytes
  *   1 n    the clock moves n * 7 ms; stack timers (ns_poll) and MPTCP timers (ns_mp_poll) run
  *   2 n    the service reads up to n * 64 bytes and writes n * 32 bytes
@@ -139,7 +140,9 @@ struct csf {
     int link;
     uint16_t port;
     uint32_t isn, snd_nxt; /* ours */
-    uint32_t s_isn, s_nxt; /* the stack's, s_nxt = one past the highest it sent */
+    uint32_t s_isn, s_nxt; /* the stack's, s_nxt = one past the highest the client heard */
+    uint32_t s_top;        /* one past the highest the stack sent (heard or not) */
+    bool deaf;             /* the path lost what the stack sends on it (op 0, ctl bit 7) */
     uint32_t r_a, r_b;
     struct { /* the stack's recent send mappings on this subflow (RFC 8684 3.3.1) */
         uint64_t dsn;
@@ -251,7 +254,7 @@ static void learn(int link, const uint8_t *f, size_t len)
         if (c->s_nxt && c->s_isn != seq)
             checks_off = true; /* a new connection on this 4-tuple (after a RST) */
         c->s_isn = seq;
-        c->s_nxt = seq + 1;
+        c->s_nxt = c->s_top = seq + 1;
         if (mptcp_has(&set, MPTCP_SUB_CAPABLE) && set.opt[MPTCP_SUB_CAPABLE].u.mpc.nkeys == 1) {
             key_b = set.opt[MPTCP_SUB_CAPABLE].u.mpc.snd_key;
             s_rcv = mptcp_key_idsn(key_b) + 1; /* RFC 8684 3.1: first DSN is IDSN + 1 */
@@ -267,8 +270,10 @@ static void learn(int link, const uint8_t *f, size_t len)
         }
         return;
     }
-    uint32_t end = seq + (uint32_t)plen + (fl & F_FIN ? 1u : 0u), prev_top = c->s_nxt;
-    if ((int32_t)(end - c->s_nxt) > 0)
+    uint32_t end = seq + (uint32_t)plen + (fl & F_FIN ? 1u : 0u), prev_top = c->s_top;
+    if ((int32_t)(end - c->s_top) > 0)
+        c->s_top = end;
+    if (!c->deaf && (int32_t)(end - c->s_nxt) > 0)
         c->s_nxt = end;
     if (mptcp_has(&set, MPTCP_SUB_DSS)) {
         const struct mptcp_opt *d = &set.opt[MPTCP_SUB_DSS];
@@ -311,7 +316,7 @@ static void learn(int link, const uint8_t *f, size_t len)
                 map ? (unsigned)d->u.dss.data_len : 0u);
     }
     check_sent(c, seq, prev_top, t + doff, plen);
-    if (s_fin_known && s_rcv == s_fin)
+    if (s_fin_known && s_rcv == s_fin && !c->deaf)
         s_rcv++; /* the DATA_FIN is received in order */
     if (mptcp_has(&set, MPTCP_SUB_ADD_ADDR) && !set.opt[MPTCP_SUB_ADD_ADDR].u.add_addr.echo) {
         const struct mptcp_opt *a = &set.opt[MPTCP_SUB_ADD_ADDR];
@@ -320,7 +325,7 @@ static void learn(int link, const uint8_t *f, size_t len)
                                                       a->u.add_addr.addr, 4, a->u.add_addr.port))
             fail("ADD_ADDR carries a wrong HMAC");
         add_addr_seen = *a;
-        echo_due = true;
+        echo_due = !c->deaf;
     }
 }
 
@@ -367,7 +372,8 @@ static void check_sent(const struct csf *c, uint32_t seq, uint32_t prev_top, con
                 continue;
             found = true;
             uint64_t off = c->map[i].dsn + into - base;
-            rcv_add(c->map[i].dsn + into, c->map[i].dsn + into + 1);
+            if (!c->deaf)
+                rcv_add(c->map[i].dsn + into, c->map[i].dsn + into + 1);
             if (off >= out_len)
                 fail("stack sent data-level bytes the service never wrote");
             if (p[k] != out_log[off])
@@ -827,6 +833,10 @@ static void segment(const uint8_t *a, const uint8_t *raw, size_t rawlen)
     struct csf *c = &sf[a[0] & 1 ? (nsf > 1 ? 1 : 0) : 0];
     if (!c->used || !c->s_nxt)
         return;
+    if (a[0] & 128 && !raw) { /* the path goes down (or comes back) for what the stack sends */
+        c->deaf = !c->deaf;
+        return;
+    }
     uint8_t flags =
         (uint8_t)((a[0] & 2 ? F_FIN : 0) | (a[0] & 4 ? F_RST : 0) | (a[0] & 8 ? 0 : F_ACK) |
                   (a[0] & 16 ? F_SYN : 0) | (a[0] & 64 ? F_PSH : 0));

@@ -11,7 +11,8 @@ KEY = bytes([1, 2, 3, 4, 5, 6, 7, 8])  # the reference notes' Key-A
 
 
 def seg(ctl=0, seqd=0, ackd=0, opt=0, var=0, dsnd=0, plen8=0):
-    """op 0: one segment; ctl bits: 0 subflow 1, 1 FIN, 2 RST, 3 no ACK, 4 SYN, 5 big, 6 PSH."""
+    """op 0: one segment; ctl bits: 0 subflow 1, 1 FIN, 2 RST, 3 no ACK, 4 SYN, 5 big, 6 PSH;
+    7 alone: the subflow's path loses what the stack sends (toggle)."""
     return bytes([0, ctl, seqd & 0xff, ackd & 0xff, opt, var, dsnd & 0xff, plen8])
 
 
@@ -76,6 +77,11 @@ def main():
         data(0, 10), seg(ctl=1, opt=1, dsnd=-40, plen8=5), ack(0), ack(1), tick(40))
     s["stall-reinject"] = seed(JOIN, app(255), app(255), app(255), tick(60), tick(120), tick(250),
                                ack(1), tick(250), ack(0), ack(1))
+    # path 0 goes down while it holds data: the DSN the client waits for sits only on a subflow in
+    # RTO back-off, and the glue sends it again on subflow 1
+    s["path-down-reinject"] = seed(JOIN, seg(ctl=0x80), app(255), app(255), app(255), tick(10),
+                                   ack(1), tick(60), ack(1), tick(120), ack(1), tick(250), ack(1),
+                                   tick(250), ack(1), seg(ctl=0x80), ack(0), ack(1))
     s["bad-join"] = seed(ECHO, join(1 | 2), join(1 | 4), join(1 | 16), tick(100), join(0 | 8))
     s["raw-options"] = seed(JOIN | ECHO, raw(0, [30, 4, 0x20, 0x01]), raw(1, [30, 3, 0x70], 10),
                             raw(0, [30, 40] + [0] * 38), data(0, 4), ack(0))
