@@ -79,7 +79,11 @@ static void account(uint64_t now)
         from = acct_from;
     if (cur->boosted && now > from) {
         st.boost_cpu_ns += now - from;
-        window_used += now - from;
+        /* Only the part inside the current window counts against its budget: an interval that
+           began in an earlier window (a long stretch without a charge, e.g. QEMU descheduled
+           under TCG) used to land in this window whole and overshoot the bound on its own. */
+        uint64_t in_window = from > window_start ? from : window_start;
+        window_used += now - in_window;
         if (window_used > st.window_max_ns)
             st.window_max_ns = window_used;
     }
