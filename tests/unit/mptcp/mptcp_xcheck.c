@@ -5,7 +5,8 @@
 #include <string.h>
 #include "harness.h"
 
-#define MAXPKT 4096
+#define MAXPKT  4096
+#define GOT_MAX (4u << 20) /* the replayed stream: 1,200,000 bytes expected */
 struct pkt {
     char src[40], dst[40];
     unsigned sport, dport, flags;
@@ -96,13 +97,51 @@ static bool reverse_flow(const struct pkt *a, const struct pkt *b)
 #define F_SYN 0x02
 #define F_ACK 0x10
 
+/* Split form: each subflow's held packets go up in subflow order (the bytes TCP has in order),
+ * the application reading after every delivery, until nothing moves. */
+static void deliver_pending(struct mptcp_conn *c, struct mptcp_subflow *sf0,
+                            struct mptcp_subflow *jsf, uint32_t nxt[], size_t pend[2][MAXPKT],
+                            size_t npend[2], size_t now, uint64_t sf_bytes[], size_t *wdrop,
+                            bool *reset, bool *eof, uint8_t *got, size_t *n)
+{
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (int k = 0; k < 2; k++) {
+            struct mptcp_subflow *sf = k ? jsf : sf0;
+            for (size_t q = 0; sf && q < npend[k];) {
+                const struct pkt *d = &pk[pend[k][q]];
+                int32_t skip = (int32_t)(nxt[k] - d->seq);
+                if (skip >= 0 && (uint32_t)skip >= d->len) { /* all of it delivered already */
+                    pend[k][q] = pend[k][--npend[k]];
+                    continue;
+                }
+                q++;
+                if (skip < 0)
+                    continue; /* behind a hole */
+                struct mptcp_rx_result r;
+                mptcp_rx_data(c, sf, d->seq + (uint32_t)skip, d->payload + skip,
+                              d->len - (uint32_t)skip, now, &r);
+                *reset |= (r.verdict &
+                           (MPTCP_RX_RESET_SF | MPTCP_RX_RESET_CONN | MPTCP_RX_FALLBACK)) != 0;
+                *eof |= (r.verdict & MPTCP_RX_EOF) != 0;
+                nxt[k] += r.accepted;
+                sf_bytes[sf->index] += r.accepted;
+                if (r.drop_reason == MPTCP_DROP_WINDOW)
+                    *wdrop += d->len - (uint32_t)skip - r.accepted; /* offered again later */
+                *n += mptcp_read(c, got + *n, GOT_MAX - *n);
+                moved |= r.accepted > 0;
+            }
+        }
+    }
+}
+
 /* Replays the client's packets into a fresh server connection and checks the stream. */
 static void replay(bool split, bool csum_mode, const struct pkt *syn, const struct pkt *synack,
                    const struct pkt *jsyn, const struct pkt *jsynack, uint64_t key_b)
 {
     static struct mptcp_conn c;
     static struct mptcp_token_table t;
-    static uint8_t got[4 << 20];
+    static uint8_t got[GOT_MAX];
     const char *form = split ? "split form" : "segment form";
     char d[256];
     mptcp_table_init(&t);
@@ -113,7 +152,9 @@ static void replay(bool split, bool csum_mode, const struct pkt *syn, const stru
     c.csum = csum_mode;
     struct mptcp_subflow *jsf = NULL;
     uint32_t nxt[MPTCP_MAX_SUBFLOWS] = {syn->seq + 1, jsyn->seq + 1, 0, 0};
-    size_t n = 0, ooo = 0, wdrop = 0; /* wdrop: bytes beyond our data-level window */
+    size_t n = 0, ooo = 0, wdrop = 0;        /* wdrop: bytes beyond our data-level window */
+    static size_t pend[2][MAXPKT], npend[2]; /* split form: packets TCP still holds, per subflow */
+    npend[0] = npend[1] = 0;
     bool eof = false, reset = false;
     uint64_t sf_bytes[MPTCP_MAX_SUBFLOWS] = {0};
     for (size_t i = 0; i < npk; i++) {
@@ -149,21 +190,18 @@ static void replay(bool split, bool csum_mode, const struct pkt *syn, const stru
             reset |=
                 (r.verdict & (MPTCP_RX_RESET_SF | MPTCP_RX_RESET_CONN | MPTCP_RX_FALLBACK)) != 0;
             eof |= (r.verdict & MPTCP_RX_EOF) != 0;
-            /* TCP delivers new in-order bytes only (veth keeps order; a gap is counted) */
-            uint32_t *x = &nxt[sf == jsf ? 1 : 0];
-            int32_t skip = (int32_t)(*x - p->seq);
-            if (skip < 0) {
-                ooo += p->len != 0; /* pure ACKs after the FIN sit one past the data */
-                continue;
-            }
-            if ((uint32_t)skip >= p->len)
-                continue;
-            mptcp_rx_data(&c, sf, p->seq + (uint32_t)skip, p->payload + skip,
-                          p->len - (uint32_t)skip, i, &r);
-            *x += r.accepted;
-            sf_bytes[sf->index] += r.accepted;
-            if (r.drop_reason == MPTCP_DROP_WINDOW)
-                wdrop += p->len - (uint32_t)skip - r.accepted;
+            /* TCP holds what arrives beyond a subflow hole (a loaded machine reorders or drops
+             * and retransmits even on veth: counted in ooo) and delivers its in-order bytes,
+             * offering again what the data-level window refused once the application read,
+             * as kernel/net's deliver hook and ns_tcp_redeliver do. */
+            int k = sf == jsf ? 1 : 0;
+            if (p->len && (int32_t)(p->seq - nxt[k]) > 0)
+                ooo++;
+            if (p->len && npend[k] < MAXPKT)
+                pend[k][npend[k]++] = i;
+            deliver_pending(&c, &c.sf[0], jsf, nxt, pend, npend, i, sf_bytes, &wdrop, &reset, &eof,
+                            got, &n);
+            continue;
         }
         reset |= (r.verdict & (MPTCP_RX_RESET_SF | MPTCP_RX_RESET_CONN | MPTCP_RX_FALLBACK)) != 0;
         eof |= (r.verdict & MPTCP_RX_EOF) != 0;
@@ -182,8 +220,7 @@ static void replay(bool split, bool csum_mode, const struct pkt *syn, const stru
              "%u-byte window",
              form, n, (unsigned long long)sf_bytes[0],
              (unsigned long long)(jsf ? sf_bytes[jsf->index] : 0), ooo, wdrop, MPTCP_RCVBUF);
-    check(same && !reset && ooo == 0, "our rx module rebuilds the Linux client's stream exactly",
-          d);
+    check(same && !reset, "our rx module rebuilds the Linux client's stream exactly", d);
     check(eof, "Linux DATA_FIN ends our stream (EOF)", form);
     check(jsf && sf_bytes[jsf->index] > 0, "the joined subflow carried data", d);
 }
