@@ -15,21 +15,16 @@ static bool tx_sf_acked(const struct mptcp_subflow *sf, const struct mptcp_tx_ma
     return x->sent && sf->tx_acked_valid && (int32_t)(x->ssn + x->len - sf->tx_acked) <= 0;
 }
 
-/* A mapping whose DSNs the peer DATA_ACKed (3.3.2). Only once sent: TCP still holds the bytes of
- * an unsent one (a reinjection the original transmission overtook) and sends them later; without
- * their mapping they would reach the peer unmapped, which Linux answers with a subflow reset
- * (found by fuzz_glue). */
-static bool tx_data_acked(const struct mptcp_conn *c, const struct mptcp_tx_map *x)
-{
-    return x->sent && x->dsn + x->len <= c->snd_una;
-}
-
-/* A free send-mapping slot: unused, wholly DATA_ACKed, or wholly acknowledged by the subflow. */
-static struct mptcp_tx_map *tx_slot(struct mptcp_conn *c, struct mptcp_subflow *sf)
+/* A free send-mapping slot: unused, or sent and wholly acknowledged by the subflow's own TCP.
+ * A DATA_ACK alone does not free it: the DSNs may have reached the peer on another subflow (a
+ * reinjection) while this subflow's TCP still holds the bytes and may retransmit them; without
+ * their mapping they would arrive unmapped, which Linux answers with a subflow reset. Nor does
+ * it free an unsent one (a reinjection the original overtook: TCP sends its bytes later). */
+static struct mptcp_tx_map *tx_slot(struct mptcp_subflow *sf)
 {
     for (int i = 0; i < MPTCP_TX_MAPS; i++) {
         struct mptcp_tx_map *x = &sf->tx_map[i];
-        if (!x->used || tx_data_acked(c, x) || tx_sf_acked(sf, x)) {
+        if (!x->used || tx_sf_acked(sf, x)) {
             sf->tx_last = (int8_t)i;
             memset(x, 0, sizeof(*x));
             return x;
@@ -49,7 +44,7 @@ int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq
     /* 3.3.1: the data-level length is 16 bits; a mapping a peer has seen must never change */
     if (!m || !m->used || m->sent || m->dsn + m->len != c->snd_nxt || m->ssn + m->len != rel ||
         (uint32_t)m->len + len > UINT16_MAX) {
-        m = tx_slot(c, sf);
+        m = tx_slot(sf);
         if (!m)
             return -1;
         m->used = true;
@@ -71,7 +66,7 @@ int mptcp_tx_assign_at(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t 
     ASSERT(len > 0, "empty mapping");
     ASSERT(dsn + len <= c->snd_nxt, "reinjection of DSNs never assigned");
     ASSERT(!c->csum || data != NULL, "checksummed mapping needs its data");
-    struct mptcp_tx_map *m = tx_slot(c, sf);
+    struct mptcp_tx_map *m = tx_slot(sf);
     if (!m)
         return -1;
     m->used = true;

@@ -501,7 +501,8 @@ static void send_mappings_grow_fill_and_free(void **s)
         seq += 10;
     }
     assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, data, 10, &dsn), -1); /* back-pressure */
-    /* the peer DATA_ACKs the first mapping: its slot is free again */
+    /* the peer DATA_ACKs the first mapping: not enough (this subflow's TCP may still resend
+       its bytes, which must keep their DSS) */
     struct mptcp_opt_set a;
     memset(&a, 0, sizeof(a));
     struct mptcp_opt o;
@@ -512,14 +513,17 @@ static void send_mappings_grow_fill_and_free(void **s)
     h_set_one(&a, &o);
     struct mptcp_rx_result r;
     h_seg(C, &C->sf[0], 1, NULL, 0, &a, 0, &r);
-    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, data, 10, &dsn), 0);
-    /* a subflow retransmission of DATA_ACKed bytes whose mapping is gone: DATA_ACK only */
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, data, 10, &dsn), -1);
+    /* a subflow retransmission of those DATA_ACKed bytes still carries their mapping */
     ts.seq = H_ISS + 1;
     ts.len = 1400;
     n = mptcp_tx_opts(C, &C->sf[0], &ts, 0, b, 40);
     assert_int_equal(mptcp_opts_parse_tcp(b, n, &set), 0);
-    assert_false(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_M_MAP);
-    assert_true(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_A_ACK);
+    assert_true(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_M_MAP);
+    assert_true(set.opt[MPTCP_SUB_DSS].u.dss.dsn == first);
+    /* the subflow's TCP acknowledges the first mapping: its slot is free again */
+    mptcp_sf_tx_acked(&C->sf[0], H_ISS + 3001);
+    assert_int_equal(mptcp_tx_assign(C, &C->sf[0], seq, data, 10, &dsn), 0);
 }
 
 /* Mappings behind a data-level hole: the DATA_ACK cannot pass them until another subflow's lost

@@ -63,8 +63,11 @@ static void retransmission_of_acked_bytes_stops_at_the_next_mapping(void **s)
     size_t n = mptcp_tx_opts(C, &C->sf[0], &rt, 0, b, 28);
     struct mptcp_opt_set set;
     assert_int_equal(mptcp_opts_parse_tcp(b, n, &set), 0);
-    assert_int_equal(rt.len, 100); /* only the acknowledged bytes, which need no mapping */
-    assert_false(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_M_MAP);
+    /* only the first mapping's bytes, still with their DSS: a DATA_ACK alone does not drop a
+       mapping this subflow's TCP has not had acknowledged */
+    assert_int_equal(rt.len, 100);
+    assert_true(set.opt[MPTCP_SUB_DSS].u.dss.flags & DSS_FLAG_M_MAP);
+    assert_int_equal(set.opt[MPTCP_SUB_DSS].u.dss.ssn, 1);
     /* the rest goes next, with its mapping */
     struct mptcp_tx_seg nx = {.seq = H_ISS + 101, .len = 1348, .tcp_flags = MPTCP_TCP_ACK};
     n = mptcp_tx_opts(C, &C->sf[0], &nx, 0, b, 28);
@@ -111,10 +114,13 @@ static void unsent_reinjection_keeps_its_mapping_after_a_data_ack(void **s)
     assert_int_equal(set.opt[MPTCP_SUB_DSS].u.dss.ssn, 1);
     assert_int_equal(set.opt[MPTCP_SUB_DSS].u.dss.data_len, 1000);
     assert_int_equal(t0.len, 1000);
-    /* once sent and DATA_ACKed, the slot is free again */
+    /* the 30 other slots fill; the sent reinjection's slot frees once the subflow's TCP
+       acknowledged its bytes (the DATA_ACK alone is not enough) */
     for (int k = 0; k < MPTCP_TX_MAPS - 2; k++)
         assert_int_equal(
             mptcp_tx_assign_at(C, &C->sf[0], H_ISS + 2001 + 10u * (unsigned)k, first, NULL, 10), 0);
+    assert_int_equal(mptcp_tx_assign_at(C, &C->sf[0], H_ISS + 3000, first, NULL, 10), -1);
+    mptcp_sf_tx_acked(&C->sf[0], H_ISS + 1001);
     assert_int_equal(mptcp_tx_assign_at(C, &C->sf[0], H_ISS + 3000, first, NULL, 10), 0);
     /* and no more: the unsent (DATA_ACKed) ones hold theirs */
     assert_int_equal(mptcp_tx_assign_at(C, &C->sf[0], H_ISS + 3010, first, NULL, 10), -1);
