@@ -600,20 +600,6 @@ long ns_mp_recv(struct tcp_pcb *s, void *buf, size_t len)
     return NS_EAGAIN;
 }
 
-/* mptcp_tx_assign needs a send-mapping slot that is unused, or sent and wholly acknowledged by
- * the subflow's own TCP (mptcp_sf_tx_acked, called before every assignment; mptcp_tx.c says why a
- * DATA_ACK alone is not enough). */
-static bool tx_slot_free(const struct mptcp_subflow *sf, const struct tcp_pcb *p)
-{
-    uint32_t acked = p->snd_una - sf->iss; /* relative, as the mapping's SSN (RFC 8684 3.3) */
-    for (int i = 0; i < MPTCP_TX_MAPS; i++) {
-        const struct mptcp_tx_map *x = &sf->tx_map[i];
-        if (!x->used || (x->sent && (int32_t)(x->ssn + x->len - acked) <= 0))
-            return true;
-    }
-    return false;
-}
-
 /* The subflow new data goes on: established, open for sending, with the most send room. */
 static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room)
 {
@@ -626,7 +612,7 @@ static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room)
             continue;
         if (p->state != TCPS_ESTABLISHED && p->state != TCPS_CLOSE_WAIT)
             continue;
-        if (!tx_slot_free(&m->c.sf[k], p))
+        if (!mptcp_tx_slot_free(&m->c.sf[k], p->snd_una)) /* the assignment's own rule */
             continue;
         size_t r = ns_tcp_send_space(p);
         /* A subflow in RTO backoff (no ACK since its retransmission timer fired) may be a dead

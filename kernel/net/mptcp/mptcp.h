@@ -254,8 +254,8 @@ struct mptcp_rx_result {
     uint32_t verdict;
     uint32_t accepted; /* payload bytes (a prefix) TCP may treat as received; the rest is dropped */
     uint8_t reset_mask;
-    uint8_t reset_reason; /* enum mptcp_rst_reason */
-    int8_t drop_reason;   /* enum mptcp_rx_drop, 0 when all was accepted */
+    uint8_t reset_reason;    /* enum mptcp_rst_reason */
+    int8_t drop_reason;      /* enum mptcp_rx_drop, 0 when all was accepted */
     uint8_t fallback_reason; /* enum mptcp_fallback_why, with MPTCP_RX_FALLBACK */
 };
 
@@ -307,6 +307,9 @@ int mptcp_tx_assign(struct mptcp_conn *c, struct mptcp_subflow *sf, uint32_t seq
  * its slot is free even before the DATA_ACK passes it. Without this, mappings behind a data-level
  * hole that only this subflow can fill would hold every slot and block the reinjection itself. */
 void mptcp_sf_tx_acked(struct mptcp_subflow *sf, uint32_t ack);
+/* Whether mptcp_tx_assign on sf would find a free mapping slot once TCP's acknowledgment point
+ * is `ack` (absolute): the same rule as the assignment itself, without recording anything. */
+bool mptcp_tx_slot_free(const struct mptcp_subflow *sf, uint32_t ack);
 /* Data-level reinjection (RFC 8684 3.3.6): when a subflow fails, what it carried and the peer has
  * not DATA_ACKed must go out again on another subflow, with the same DSNs. */
 struct mptcp_tx_range {

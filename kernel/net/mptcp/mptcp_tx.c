@@ -10,9 +10,25 @@ void mptcp_sf_tx_acked(struct mptcp_subflow *sf, uint32_t ack)
 }
 
 /* A mapping TCP will never (re)transmit again: every byte of it acknowledged at subflow level. */
+static bool tx_acked_by(const struct mptcp_tx_map *x, uint32_t acked_rel)
+{
+    return x->sent && (int32_t)(x->ssn + x->len - acked_rel) <= 0;
+}
+
 static bool tx_sf_acked(const struct mptcp_subflow *sf, const struct mptcp_tx_map *x)
 {
-    return x->sent && sf->tx_acked_valid && (int32_t)(x->ssn + x->len - sf->tx_acked) <= 0;
+    return sf->tx_acked_valid && tx_acked_by(x, sf->tx_acked);
+}
+
+bool mptcp_tx_slot_free(const struct mptcp_subflow *sf, uint32_t ack)
+{
+    uint32_t rel = ack - sf->iss; /* 3.3: relative to the subflow's initial sequence number */
+    if (sf->tx_acked_valid && (int32_t)(sf->tx_acked - rel) > 0)
+        rel = sf->tx_acked;
+    for (int i = 0; i < MPTCP_TX_MAPS; i++)
+        if (!sf->tx_map[i].used || tx_acked_by(&sf->tx_map[i], rel))
+            return true;
+    return false;
 }
 
 /* A free send-mapping slot: unused, or sent and wholly acknowledged by the subflow's own TCP.
