@@ -74,6 +74,15 @@ struct ns_tcp_ext_ops {
     uint32_t (*rcv_window)(const struct tcp_pcb *pcb);
     /* The connection is gone (error 0 for an orderly close, else an NS_E* code). */
     void (*closed)(struct tcp_pcb *pcb, int error);
+    /* Optional: an acceptable RST (RFC 5961 3.2: exactly at RCV.NXT) arrived; its options, just
+     * before the connection is dropped (RFC 8684 3.5 / 3.6: MP_FASTCLOSE and MP_TCPRST ride on
+     * RSTs). */
+    void (*rst_received)(struct tcp_pcb *pcb, const struct ns_tcp_opts *o);
+    /* Optional: true when a SYN reaching the listener opens another subflow of a connection the
+     * extension already holds (an MP_JOIN with a known token). Such a SYN is not held to the
+     * listen backlog: the service never accepts it, so its backlog says nothing about it; the
+     * extension adopts the child (ns_tcp_adopt_child) once the handshake completes. */
+    bool (*syn_adds_subflow)(void *ext_arg, const struct ns_tcp_opts *o);
 };
 
 /* --- Socket API ----------------------------------------------------------------------------- */
@@ -82,6 +91,9 @@ struct tcp_pcb *ns_tcp_listen(struct ns_stack *st, uint32_t ip, uint16_t port, i
                               int *err);
 /* Attach extension hooks to a listener; its connections inherit them. */
 void ns_tcp_set_ext(struct tcp_pcb *listener, const struct ns_tcp_ext_ops *ops, void *ext_arg);
+/* For extensions: takes a listener's child as the extension's own: off the accept queue and out
+ * of the backlog count. The caller sets its callback and closes it like an application would. */
+void ns_tcp_adopt_child(struct tcp_pcb *pcb);
 /* Per-connection state owned by the extension. */
 void ns_tcp_set_ext_ctx(struct tcp_pcb *pcb, void *ctx);
 void *ns_tcp_ext_ctx(const struct tcp_pcb *pcb);

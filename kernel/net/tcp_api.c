@@ -65,6 +65,12 @@ static void unqueue_child(struct tcp_pcb *pcb)
     pcb->listener = NULL;
 }
 
+void ns_tcp_adopt_child(struct tcp_pcb *pcb)
+{
+    ASSERT(pcb->state != TCPS_LISTEN, "a listener cannot be adopted");
+    unqueue_child(pcb);
+}
+
 void tcp_drop(struct tcp_pcb *pcb, int err)
 {
     struct ns_stack *st = pcb->st;

@@ -88,7 +88,10 @@ static void listen_input(struct tcp_pcb *lst, const struct seg *s)
         st->stats.tcp_drop_flags++;
         return;
     }
-    if (lst->n_children >= lst->backlog) {
+    /* The backlog bounds connections waiting for the service; a new subflow of a connection it
+     * already has never waits for it (see ns_tcp_ext_ops.syn_adds_subflow). */
+    if (lst->n_children >= lst->backlog && !(lst->ext && lst->ext->syn_adds_subflow &&
+                                             lst->ext->syn_adds_subflow(lst->ext_arg, &s->o))) {
         st->stats.tcp_drop_backlog++;
         return;
     }
@@ -483,6 +486,8 @@ static void sync_input(struct tcp_pcb *pcb, struct seg *s)
         /* RFC 5961 3.2: reset only on an exact match, else a challenge ACK. */
         if (s->seq == pcb->rcv_nxt) {
             st->stats.tcp_rst_rx++;
+            if (pcb->ext && pcb->ext->rst_received)
+                pcb->ext->rst_received(pcb, &s->o);
             tcp_drop(pcb, NS_ERESET);
         } else {
             tcp_send_ack(pcb);

@@ -177,6 +177,7 @@ static int act(struct mpconn *m, int i, const struct mptcp_rx_result *r, uint64_
     if ((r->verdict & MPTCP_RX_SF_UP) && i > 0)
         mp->stats.joins++;
     if (r->verdict & MPTCP_RX_RESET_CONN) {
+        mp->stats.fastclosed++;
         m->pend_reset_all = true;
         v = NS_TCP_EXT_RESET;
     }
@@ -254,6 +255,50 @@ static int hk_segment(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t
     return act(m, i, &r, old_una, old_room);
 }
 
+/* RFC 8684 3.5 / 3.6: a RST may carry MP_FASTCLOSE (the whole connection is over) and
+ * MP_TCPRST (why this subflow was reset): read them before TCP drops the subflow. */
+static void hk_rst(struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
+{
+    struct mpconn *m = ns_tcp_ext_ctx(pcb);
+    int i = m ? sf_index(m, pcb) : -1;
+    if (i < 0)
+        return;
+    struct mptcp_opt_set set;
+    build_set(o, &set);
+    struct mptcp_seg seg = {.seq = pcb->rcv_nxt,
+                            .tcp_flags = MPTCP_TCP_RST,
+                            .opts = &set,
+                            .now_us = now_us(),
+                            .wnd = pcb->snd_wnd};
+    struct mptcp_rx_result r;
+    uint64_t old_una = m->c.snd_una;
+    uint32_t old_room = mptcp_tx_room(&m->c);
+    mptcp_rx_options(&m->c, &m->c.sf[i], &seg, &r);
+    (void)act(m, i, &r, old_una, old_room); /* this subflow is dropped by TCP in any case */
+}
+
+/* An MP_JOIN SYN with a token we hold (3.2) is a subflow, not a connection for the service. */
+static bool hk_syn_adds_subflow(void *arg, const struct ns_tcp_opts *o)
+{
+    struct ns_mp *mp = arg;
+    struct mptcp_opt_set set;
+    build_set(o, &set);
+    return mptcp_syn_classify(&mp->table, &set) == MPTCP_SYN_JOIN;
+}
+
+/* A joined subflow's handshake completed: the glue owns it from now on, so it never waits in the
+ * service's accept queue (where it would hold a backlog slot until the service next accepts). */
+static void sf_cb(void *arg, struct tcp_pcb *s, unsigned ev);
+static void hk_established(struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
+{
+    (void)o;
+    struct mpconn *m = ns_tcp_ext_ctx(pcb);
+    if (!m || pcb == m->handle || sf_index(m, pcb) < 0)
+        return;
+    ns_tcp_adopt_child(pcb);
+    ns_tcp_set_callback(pcb, sf_cb, NULL);
+}
+
 static size_t hk_deliver(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data, size_t len)
 {
     struct mpconn *m = ns_tcp_ext_ctx(pcb);
@@ -328,11 +373,14 @@ static void hk_closed(struct tcp_pcb *pcb, int err)
 
 static const struct ns_tcp_ext_ops mp_ops = {
     .syn_received = hk_syn,
+    .established = hk_established,
     .segment = hk_segment,
     .deliver = hk_deliver,
     .build_options = hk_build,
     .rcv_window = hk_window,
     .closed = hk_closed,
+    .rst_received = hk_rst,
+    .syn_adds_subflow = hk_syn_adds_subflow,
 };
 
 /* --- housekeeping from the dispatch (where API calls are allowed) --------------------------- */
@@ -530,16 +578,10 @@ void ns_mp_poll(struct ns_mp *mp)
 
 struct tcp_pcb *ns_mp_accept(struct tcp_pcb *listener)
 {
-    struct tcp_pcb *c;
-    while ((c = ns_tcp_accept(listener)) != NULL) {
-        struct mpconn *m = ns_tcp_ext_ctx(c);
-        if (m && c != m->handle) {
-            ns_tcp_set_callback(c, sf_cb, NULL); /* a joined subflow: the glue owns it */
-            continue;
-        }
-        return c;
-    }
-    return NULL;
+    struct tcp_pcb *c = ns_tcp_accept(listener);
+    const struct mpconn *m = c ? ns_tcp_ext_ctx(c) : NULL;
+    ASSERT(!m || c == m->handle, "a joined subflow in the accept queue (adopted when established)");
+    return c;
 }
 
 void ns_mp_set_callback(struct tcp_pcb *s, ns_tcp_cb cb, void *arg)

@@ -40,6 +40,7 @@ const struct mptcp_conn *ns_mp_conn(const struct tcp_pcb *s);
 struct ns_mp_stats {
     uint64_t capable, joins, plain, fallbacks, sf_resets, join_refused, announced;
     uint64_t reinjected; /* bytes sent again at data level (RFC 8684 3.3.6) */
+    uint64_t fastclosed; /* connections the peer closed with MP_FASTCLOSE (3.5), on an ACK or RST */
     /* fallbacks by cause (enum mptcp_fallback_why): handshake without MP_CAPABLE, data without
      * a mapping, checksum failure */
     uint64_t fb_no_mpc_ack, fb_no_mapping, fb_csum;

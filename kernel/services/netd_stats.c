@@ -92,6 +92,7 @@ void netd_stats_write(void (*out)(void *arg, const char *line), void *arg)
         MP_LINE(join_refused);
         MP_LINE(announced);
         MP_LINE(reinjected);
+        MP_LINE(fastclosed);
 #undef MP_LINE
     }
 #define SVC_LINE(f) line(out, arg, "svc.%s %llu", #f, (unsigned long long)svc_counters.f)

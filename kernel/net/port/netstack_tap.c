@@ -128,13 +128,13 @@ static void print_counters(const struct ns_stack *st)
         ns_mp_get_stats(mp, &m);
         printf("mptcp capable=%llu joins=%llu plain=%llu fallbacks=%llu sf_resets=%llu "
                "join_refused=%llu announced=%llu reinjected=%llu fb_no_mpc_ack=%llu "
-               "fb_no_mapping=%llu fb_csum=%llu\n",
+               "fb_no_mapping=%llu fb_csum=%llu fastclosed=%llu\n",
                (unsigned long long)m.capable, (unsigned long long)m.joins,
                (unsigned long long)m.plain, (unsigned long long)m.fallbacks,
                (unsigned long long)m.sf_resets, (unsigned long long)m.join_refused,
                (unsigned long long)m.announced, (unsigned long long)m.reinjected,
                (unsigned long long)m.fb_no_mpc_ack, (unsigned long long)m.fb_no_mapping,
-               (unsigned long long)m.fb_csum);
+               (unsigned long long)m.fb_csum, (unsigned long long)m.fastclosed);
     }
     for (int i = 0; i < n_links; i++) {
         const struct tap_link *l = &links[i];

@@ -28,6 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *   5 ctl len plen bytes   an in-order segment: option area = `len` raw bytes of the input
  *   6 k    a well-behaved ACK on subflow k: DATA_ACK of everything, ADD_ADDR echo if one is due
  *   7 k n  in-order data on subflow k with a correct mapping, n * 8 bytes
+ *   8 n    the service stops accepting (n even; a busy service) or accepts again (n odd). The
+ *          listener's backlog is 2, so joins queued behind a service that does not accept would
+ *          fill it; joined subflows must never wait there (ns_mp_accept asserts it)
  * Header bits: 0 join at once, 1 ask for DSS checksums, 2 the service echoes on its own (like
  * kernel/net/port/echo_svc.c), 3 data in the MP_CAPABLE third ACK, 4 abort (not close) at the
  * end, 5 freed memory is reused at once (see ns_port_alloc),
@@ -173,7 +176,8 @@ static uint64_t in_read;
 static bool clean;
 static bool checks_off; /* a second connection reused the ports: streams no longer comparable */
 static int accepted;
-static bool pushy; /* header bit 6: the service writes more than the send space it was told */
+static bool no_accept; /* op 8: the service is busy and does not accept */
+static bool pushy;     /* header bit 6: the service writes more than the send space it was told */
 static struct mptcp_opt add_addr_seen;
 
 static uint32_t get32(const uint8_t *p)
@@ -532,6 +536,8 @@ static void service(void *arg, struct tcp_pcb *s, unsigned ev)
 static void on_accept(void *arg, struct tcp_pcb *l, unsigned ev)
 {
     (void)arg, (void)ev;
+    if (no_accept)
+        return;
     struct tcp_pcb *c;
     while ((c = ns_mp_accept(l)) != NULL) {
         if (handle) {
@@ -924,15 +930,17 @@ static void summary(void)
     int est = 0;
     for (int i = 0; i < nsf; i++)
         est += sf[i].est && !sf[i].dead;
-    fprintf(stderr,
-            "glue: capable %llu joins %llu refused %llu fallbacks %llu sf_resets %llu "
-            "announced %llu reinjected %llu; client subflows %d (%d up), sent %llu, "
-            "stack sent %llu data bytes\n",
-            (unsigned long long)ms.capable, (unsigned long long)ms.joins,
-            (unsigned long long)ms.join_refused, (unsigned long long)ms.fallbacks,
-            (unsigned long long)ms.sf_resets, (unsigned long long)ms.announced,
-            (unsigned long long)ms.reinjected, nsf, est, (unsigned long long)(dsn_nxt - idsn_a - 1),
-            (unsigned long long)(s_dsn_seen ? s_dsn_high - mptcp_key_idsn(key_b) - 1 : 0));
+    fprintf(
+        stderr,
+        "glue: capable %llu joins %llu refused %llu fallbacks %llu sf_resets %llu "
+        "announced %llu reinjected %llu fastclosed %llu; client subflows %d (%d up), sent %llu, "
+        "stack sent %llu data bytes\n",
+        (unsigned long long)ms.capable, (unsigned long long)ms.joins,
+        (unsigned long long)ms.join_refused, (unsigned long long)ms.fallbacks,
+        (unsigned long long)ms.sf_resets, (unsigned long long)ms.announced,
+        (unsigned long long)ms.reinjected, (unsigned long long)ms.fastclosed, nsf, est,
+        (unsigned long long)(dsn_nxt - idsn_a - 1),
+        (unsigned long long)(s_dsn_seen ? s_dsn_high - mptcp_key_idsn(key_b) - 1 : 0));
 }
 
 static void reset_all(void)
@@ -949,6 +957,7 @@ static void reset_all(void)
     out_len = 0;
     checks_off = false;
     accepted = 0;
+    no_accept = false;
     in_read = 0;
     clean = true;
     now_ns = 1000000000ull;
@@ -996,7 +1005,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         arp_from_peer(i);
     }
     int err = 0;
-    listener = ns_tcp_listen(&st, 0, SVC_PORT, 8, &err);
+    listener = ns_tcp_listen(&st, 0, SVC_PORT, 2, &err);
     if (!listener)
         fail("ns_tcp_listen");
     ns_mp_attach(mp, listener);
@@ -1006,7 +1015,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     starve = hdr & 128;
     uint8_t op, a[8];
     while (take(&r, &op, 1)) {
-        switch (op % 8) {
+        switch (op % 9) {
         case 0:
             if (!take(&r, a, 7))
                 break;
@@ -1054,6 +1063,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 6:
             if (take(&r, a, 1))
                 good_ack(&sf[a[0] % (nsf ? nsf : 1)]);
+            break;
+        case 8:
+            if (!take(&r, a, 1))
+                break;
+            no_accept = !(a[0] & 1);
+            if (!no_accept)
+                on_accept(NULL, listener, 0);
+            settle();
             break;
         default:
             if (take(&r, a, 2))

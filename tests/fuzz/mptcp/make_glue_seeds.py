@@ -44,6 +44,10 @@ def data(k, n8):
     return bytes([7, k, n8])
 
 
+def accepting(on):
+    return bytes([8, 1 if on else 0])
+
+
 def seed(hdr, *recs, join_v=1):
     b = bytes([hdr]) + KEY
     if hdr & JOIN:
@@ -63,6 +67,10 @@ def main():
         JOIN | ECHO | CSUM | MPC_DATA, data(0, 50), data(1, 50), ack(0), ack(1),
         seg(opt=1, var=8, plen8=20), tick(20), ack(0), data(0, 10), ack(0))
     s["fastclose"] = seed(JOIN | ECHO, data(0, 40), ack(0), seg(ctl=4, opt=5), tick(5))
+    # RST + MP_FASTCLOSE on the joined subflow (what Linux sends on every subflow when it aborts):
+    # the whole connection is over: the stack resets the initial subflow too (RFC 8684 3.5); the
+    # client's model keeps counting the subflow it reset itself, so "(1 up)" in the trace
+    s["fastclose-rst-join"] = seed(JOIN | ECHO, data(0, 40), ack(0), seg(ctl=1 | 4, opt=5), tick(5))
     s["fastclose-on-ack"] = seed(JOIN | ECHO, data(1, 40), seg(ctl=1, opt=5), tick(5), ack(0))
     s["tcprst-join"] = seed(JOIN | ECHO, data(1, 40), seg(ctl=1 | 4, opt=6, dsnd=5), data(0, 40),
                             ack(0), tick(100), ack(0))
@@ -82,6 +90,10 @@ def main():
     s["path-down-reinject"] = seed(JOIN, seg(ctl=0x80), app(255), app(255), app(255), tick(10),
                                    ack(1), tick(60), ack(1), tick(120), ack(1), tick(250), ack(1),
                                    tick(250), ack(1), seg(ctl=0x80), ack(0), ack(1))
+    # a busy service that does not accept: three joins in a row must all be taken up (a joined
+    # subflow is not a connection for the service: not held to, nor kept in, its backlog of 2)
+    s["joins-busy-service"] = seed(ECHO, accepting(False), join(1), join(0), join(1), data(0, 20),
+                                   ack(0), accepting(True), data(1, 20), ack(1))
     s["bad-join"] = seed(ECHO, join(1 | 2), join(1 | 4), join(1 | 16), tick(100), join(0 | 8))
     s["raw-options"] = seed(JOIN | ECHO, raw(0, [30, 4, 0x20, 0x01]), raw(1, [30, 3, 0x70], 10),
                             raw(0, [30, 40] + [0] * 38), data(0, 4), ack(0))
