@@ -440,7 +440,31 @@ static void x_closed(struct tcp_pcb *pcb, int err)
     hook_closed++;
 }
 
-static const struct ns_tcp_ext_ops xops = {x_syn, x_est, x_seg, x_deliver, x_opts, x_wnd, x_closed};
+static int hook_rst, hook_rst_kind30;
+static void x_rst(struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
+{
+    assert_ptr_equal(ns_tcp_ext_ctx(pcb), &hook_est);
+    hook_rst++;
+    for (int i = 0; i < o->n_ext; i++)
+        hook_rst_kind30 += o->ext[i].kind == 30;
+}
+
+/* A SYN whose kind-30 option has subtype MP_JOIN (RFC 8684 3.2: subtype 0x1) adds a subflow. */
+static bool x_subflow(void *arg, const struct ns_tcp_opts *o)
+{
+    (void)arg;
+    return o->n_ext == 1 && o->ext[0].len >= 3 && (o->ext[0].data[2] >> 4) == 1;
+}
+
+static const struct ns_tcp_ext_ops xops = {.syn_received = x_syn,
+                                           .established = x_est,
+                                           .segment = x_seg,
+                                           .deliver = x_deliver,
+                                           .build_options = x_opts,
+                                           .rcv_window = x_wnd,
+                                           .closed = x_closed,
+                                           .rst_received = x_rst,
+                                           .syn_adds_subflow = x_subflow};
 
 static struct tcp_pcb *ext_conn(struct h_peer *p)
 {
@@ -500,6 +524,51 @@ static void test_extension_hooks(void **state)
     assert_true(s.flags & F_RST);
     assert_non_null(h_find_opt(&s, 30));
     assert_int_equal(hook_closed, 1);
+}
+
+/* A SYN from `port` with one kind-30 option of `subtype` (RFC 8684 2: MP_CAPABLE 0, MP_JOIN 1). */
+static void ext_syn(uint16_t port, uint8_t subtype)
+{
+    struct h_seg syn = {.sport = port, .dport = 7, .seq = 1000, .flags = F_SYN, .wnd = 65535};
+    uint8_t o[8] = {2, 4, 0x05, 0xb4, 30, 4, (uint8_t)(subtype << 4), 0};
+    memcpy(syn.opt, o, sizeof(o));
+    syn.optlen = sizeof(o);
+    h_send_tcp(&syn, false);
+}
+
+static void test_extension_subflow_syn_and_rst(void **state)
+{
+    (void)state;
+    struct h_peer p = {.port = 41008, .dport = 7};
+    struct tcp_pcb *c = ext_conn(&p);
+    hook_rst = hook_rst_kind30 = 0;
+    /* Four connections the service has not accepted fill the listener's backlog (4). */
+    for (uint16_t i = 0; i < 4; i++)
+        ext_syn((uint16_t)(42000 + i), 0);
+    h_clear_out();
+    ext_syn(42010, 0);
+    assert_int_equal(h_count_tcp(), 0); /* a fifth connection waits: its SYN is dropped */
+    ext_syn(42011, 1);
+    assert_int_equal(h_count_tcp(), 1); /* a new subflow of one it has is not held to it */
+    struct h_seg sa;
+    assert_true(h_parse_tcp(h_last_tcp(), &sa));
+    assert_int_equal(sa.flags, F_SYN | F_ACK);
+    /* A RST away from RCV.NXT gets a challenge ACK (RFC 5961 3.2) and reaches no hook; one exactly
+     * there reaches rst_received with its options (an MP_TCPRST, RFC 8684 3.6) before the drop. */
+    struct h_seg r = {.sport = p.port, .dport = 7, .seq = p.snd_nxt + 10, .flags = F_RST, .wnd = 0};
+    uint8_t o[16] = {1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0, 30, 4, 0x70, 0};
+    memcpy(r.opt, o, sizeof(o));
+    r.optlen = sizeof(o);
+    h_send_tcp(&r, false);
+    assert_int_equal(hook_rst, 0);
+    assert_int_equal(ns_tcp_error(c), 0);
+    r.seq = p.snd_nxt;
+    h_send_tcp(&r, false);
+    assert_int_equal(hook_rst, 1);
+    assert_int_equal(hook_rst_kind30, 1);
+    assert_int_equal(hook_closed, 1);
+    assert_int_equal(ns_tcp_error(c), NS_ERESET);
+    ns_tcp_close(c);
 }
 
 static void test_extension_backpressure(void **state)
@@ -722,6 +791,7 @@ int run_tcp_more_tests(void)
         cmocka_unit_test_setup_teardown(test_tail_loss_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_pure_ack_before_established, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cwnd_byte_counting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extension_subflow_syn_and_rst, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
 }
