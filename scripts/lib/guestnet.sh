@@ -9,6 +9,9 @@
 #   GN_BOOT_WAIT seconds to wait for the "NETD UP" line (default 180)
 #   GN_NIC_OPTS  extra virtio-net-pci options (default disable-modern=on: legacy only)
 #   GN_NETDEV    array: GN_NETDEV[i] replaces NIC i's "-netdev tap,..." (id must be gn<i>)
+#   GN_QEMU_EXTRA array (optional): extra QEMU arguments appended as given, e.g.
+#                (-object filter-dump,id=fd1,netdev=gn1,file=nic1.pcap) to record NIC1's frames in
+#                the order they pass the netdev (suite 37); unset for every other caller
 #   GN_LIFETIME  seconds QEMU may run before guest.sh stops it (default 86400)
 
 # shellcheck shell=bash
@@ -87,6 +90,8 @@ gn_guest_start() {
     q+=(-netdev "${GN_NETDEV[$i]:-tap,id=gn$i,ifname=${GN_TAP[$i]},script=no,downscript=no}"
         -device "virtio-net-pci,$GN_NIC_OPTS,netdev=gn$i,mac=${GN_MAC[$i]},addr=${GN_SLOT[$i]}")
   done
+  # GN_QEMU_EXTRA (optional array): appended after the NICs, so it can name their netdevs.
+  [ -n "${GN_QEMU_EXTRA+x}" ] && q+=("${GN_QEMU_EXTRA[@]}")
   local cmd="ip0=${GN_GUEST_IP[0]}/24 ip1=${GN_GUEST_IP[1]}/24 $GN_CMDLINE"
   # setsid: the guest must outlive the shell that started it (run-bed.sh --up returns).
   setsid ip netns exec "$GN_NS" bash "$GN_ROOT/scripts/guest.sh" --accel "$GN_ACCEL" \
