@@ -1,20 +1,43 @@
 /* p2pdec.c: build/com2dec: decodes the guest's COM2 p2p records (docs/records.md) into CSV. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tools/p2pdec_parse.h"
+#include "tools/p2pdec_replay.h"
 
 static const char usage[] =
-    "usage: com2dec [--strict] [--summary FILE] [--arrivals FILE] COM2_FILE|-\n"
+    "usage: com2dec [--strict] [--summary FILE] [--arrivals FILE] [--replay] COM2_FILE|-\n"
     "  writes one CSV row per request record to stdout (columns: docs/records.md section 3)\n"
     "  and key=value totals to stderr (or FILE). --strict: exit 1 when any record is missing,\n"
     "  duplicated, garbled, or the guest reported ring overflow. --arrivals: ARRIVAL records\n"
-    "  (guest key arrivals=1) as CSV, the predictor's input trace (docs/divsa.md).\n";
+    "  (guest key arrivals=1) as CSV, the predictor's input trace (docs/divsa.md).\n"
+    "  --replay: replays the ARRIVAL records through the host build of the predictor, adds\n"
+    "  replay_* totals, and exits 1 when a recorded prediction is not reproduced.\n";
+
+/* --arrivals columns; the first twelve are those of version 1, the view follows. */
+#define ARRIVAL_HDR                                                                                \
+    "seq,conn,subflow,irq_ns,readable,added,want,srtt_us,ooo_bytes,pred_ns,now_ns,rttvar_us,"      \
+    "version,asked,hole,in_flight,skew_us,hole_since_ns,hole_age_ns"
+
+/* klib's panic() for the shared record code: a broken invariant, never bad input. */
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("com2dec: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
 
 struct out {
     FILE *req, *arr;
+    struct p2p_replay *rp; /* NULL without --replay */
+    int rp_err;
 };
 
 /* ns, or empty when the delta was not taken. */
@@ -44,24 +67,60 @@ static void col_u32(FILE *o, uint32_t v)
         fprintf(o, ",%" PRIu32, v);
 }
 
+/* A yes/no column of the view: empty when the record predates it (version 1: unknown). */
+static void col_bool(FILE *o, bool known, bool v)
+{
+    if (known)
+        fprintf(o, ",%d", v ? 1 : 0);
+    else
+        fputs(",", o);
+}
+
+/* One CSV row per ARRIVAL record, every field (docs/records.md §3, columns in ARRIVAL_HDR). */
 static void on_arrival(FILE *o, const struct p2p_rec *r)
 {
-    fprintf(o, "%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64, r->seq, r->conn,
-            r->subflow, r->t0, r->id);
-    for (int i = 0; i < 4; i++)
-        col_u32(o, r->d[i]);
-    col_abs(o, r->t0, r->d[4]);
-    col_abs(o, r->t0, r->d[5]);
-    col_u32(o, r->d[6]);
+    struct p2p_arrival a;
+    if (p2p_arrival_unpack(r, &a) != 0)
+        return;
+    fprintf(o, "%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu32, a.seq, a.conn, a.nic,
+            a.irq_ns, a.readable);
+    col_u32(o, a.added);
+    col_u32(o, a.want);
+    col_u32(o, a.srtt_us);
+    col_u32(o, a.ooo_bytes);
+    col_abs(o, a.irq_ns, a.pred_d);
+    col_abs(o, a.irq_ns, a.now_d);
+    col_u32(o, a.rttvar_us);
+    bool k = a.view_known;
+    fprintf(o, ",%u", (unsigned)a.version);
+    col_bool(o, k, a.asked);
+    col_bool(o, k, a.hole);
+    col_bool(o, k, a.in_flight);
+    if (k)
+        fprintf(o, ",%" PRIu32, a.skew_us);
+    else
+        fputs(",", o);
+    /* The hole's start is known only where the predictor was consulted with a hole. */
+    if (k && a.asked && a.hole && a.now_d != P2P_NONE) {
+        /* A saturated age (P2P_NONE: 4.29 s or older) makes this a lower bound (§2.1). */
+        uint64_t now = a.irq_ns + a.now_d;
+        fprintf(o, ",%" PRIu64 ",%" PRIu32, now >= a.hole_age_ns ? now - a.hole_age_ns : 0,
+                a.hole_age_ns);
+    } else
+        fputs(",,", o);
     fputc('\n', o);
 }
 
 static void on_rec(void *arg, const struct p2p_rec *r)
 {
-    const struct out *out = arg;
+    struct out *out = arg;
     FILE *o = out->req;
     if (r->type == P2P_T_ARRIVAL && out->arr != NULL)
         on_arrival(out->arr, r);
+    struct p2p_arrival a;
+    if (r->type == P2P_T_ARRIVAL && out->rp != NULL && p2p_arrival_unpack(r, &a) == 0 &&
+        p2p_replay_step(out->rp, &a, NULL) != 0)
+        out->rp_err = 1;
     if (r->type != P2P_T_REQUEST)
         return;
     const uint32_t *d = r->d;
@@ -79,6 +138,17 @@ static void on_rec(void *arg, const struct p2p_rec *r)
     else
         fprintf(o, ",%" PRIu32, d[P2P_D_REPORT]);
     fputc('\n', o);
+}
+
+static void summary_replay(FILE *s, const struct p2p_replay *rp)
+{
+    fprintf(s,
+            "replay_arrivals=%" PRIu64 "\nreplay_asked=%" PRIu64 "\nreplay_same=%" PRIu64
+            "\nreplay_differ=%" PRIu64 "\nreplay_unknown=%" PRIu64 "\nreplay_holes=%" PRIu64
+            "\nreplay_in_flight=%" PRIu64 "\n",
+            rp->arrivals, rp->asked, rp->same, rp->differ, rp->unknown, rp->holes, rp->in_flight);
+    if (rp->differ > 0)
+        fprintf(s, "replay_first_differ_seq=%" PRIu32 "\n", rp->first_differ_seq);
 }
 
 static void summary(FILE *s, const struct p2pdec *d)
@@ -113,11 +183,13 @@ static void summary(FILE *s, const struct p2pdec *d)
 
 int main(int argc, char **argv)
 {
-    bool strict = false;
+    bool strict = false, replay = false;
     const char *sumpath = NULL, *in = NULL, *arrpath = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--strict") == 0)
             strict = true;
+        else if (strcmp(argv[i], "--replay") == 0)
+            replay = true;
         else if (strcmp(argv[i], "--summary") == 0 && i + 1 < argc)
             sumpath = argv[++i];
         else if (strcmp(argv[i], "--arrivals") == 0 && i + 1 < argc)
@@ -141,7 +213,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "com2dec: cannot open %s: %s\n", in, strerror(errno));
         return 2;
     }
-    struct out out = {.req = stdout, .arr = NULL};
+    struct p2p_replay rp;
+    p2p_replay_init(&rp, false);
+    struct out out = {.req = stdout, .arr = NULL, .rp = replay ? &rp : NULL, .rp_err = 0};
     if (arrpath != NULL) {
         if ((out.arr = fopen(arrpath, "w")) == NULL) {
             fprintf(stderr, "com2dec: cannot write %s: %s\n", arrpath, strerror(errno));
@@ -149,9 +223,7 @@ int main(int argc, char **argv)
                 fclose(f);
             return 2;
         }
-        fputs("seq,conn,subflow,irq_ns,readable,added,want,srtt_us,ooo_bytes,pred_ns,now_ns,"
-              "rttvar_us\n",
-              out.arr);
+        fputs(ARRIVAL_HDR "\n", out.arr);
     }
     struct p2pdec d;
     p2pdec_init(&d);
@@ -183,11 +255,20 @@ int main(int argc, char **argv)
         rc = 2;
     }
     summary(s, &d);
+    if (replay)
+        summary_replay(s, &rp);
+    if (out.rp_err) {
+        fputs("com2dec: replay: socket number out of range or out of memory\n", stderr);
+        rc = 2;
+    }
     if (s != stderr)
         fclose(s);
     if (rc == 0 && strict &&
         (p2pdec_missing(&d) || d.seq_dup || d.bad_crc || d.bad_version || d.loss_reported))
         rc = 1;
+    if (rc == 0 && replay && rp.differ > 0)
+        rc = 1;
+    p2p_replay_free(&rp);
     p2pdec_free(&d);
     if (fflush(stdout) != 0)
         rc = 2;

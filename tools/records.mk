@@ -1,7 +1,9 @@
 # records.mk: the p2p record decoder (build/com2dec, read by scripts/lib/bed-guest.sh), Divsa's
 # host unit tests (predictor, record format, decoder) and the decoder's fuzzer.
-RD_SRCS   := tools/p2pdec.c tools/p2pdec_parse.c kernel/lib/p2p_wire.c
-RD_HDRS   := tools/p2pdec_parse.h kernel/lib/p2p_wire.h kernel/lib/klib.h
+RD_SRCS   := tools/p2pdec.c tools/p2pdec_parse.c tools/p2pdec_replay.c kernel/lib/p2p_wire.c \
+             kernel/lib/divsa_predict.c
+RD_HDRS   := tools/p2pdec_parse.h tools/p2pdec_replay.h kernel/lib/p2p_wire.h \
+             kernel/lib/divsa_predict.h kernel/lib/klib.h
 RD_UNIT   := $(B)/tests/divsa-unit
 RD_FUZZER := $(B)/fuzz/records-com2dec
 RD_INC    := -I. -Ikernel
@@ -18,12 +20,14 @@ $(B)/com2dec: $(RD_SRCS) $(RD_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(RD_INC) -o $@ $(filter %.c,$^)
 
-$(RD_UNIT): tests/unit/divsa/test_divsa.c tests/unit/divsa/host_panic.c kernel/lib/divsa_predict.c \
-            tools/p2pdec_parse.c kernel/lib/p2p_wire.c kernel/lib/divsa_predict.h $(RD_HDRS)
+$(RD_UNIT): tests/unit/divsa/test_divsa.c tests/unit/divsa/test_replay.c tests/unit/divsa/trace_csv.c \
+            tests/unit/divsa/host_panic.c kernel/lib/divsa_predict.c tools/p2pdec_parse.c \
+            tools/p2pdec_replay.c kernel/lib/p2p_wire.c tests/unit/divsa/trace_csv.h \
+            tests/unit/divsa/tests.h $(RD_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(TEST_CFLAGS) $(RD_INC) -o $@ $(filter %.c,$^) $(TEST_LDLIBS)
 
 $(RD_FUZZER): tests/fuzz/records/com2dec_fuzz.c tests/unit/divsa/host_panic.c tools/p2pdec_parse.c \
-              kernel/lib/p2p_wire.c $(RD_HDRS)
+              tools/p2pdec_replay.c kernel/lib/p2p_wire.c kernel/lib/divsa_predict.c $(RD_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(RD_INC) -o $@ $(filter %.c,$^)

@@ -45,8 +45,10 @@ static uint64_t get64(const uint8_t *p)
 
 void p2p_encode(const struct p2p_rec *r, uint8_t out[P2P_REC_LEN])
 {
+    /* version 0 = the current one; an older one is written only by tests of the decoder. */
+    ASSERT(r->version <= P2P_VERSION, "record version newer than this build knows");
     put32(out, P2P_MAGIC);
-    out[4] = P2P_VERSION;
+    out[4] = (uint8_t)(r->version != 0 ? r->version : P2P_VERSION);
     out[5] = r->type;
     out[6] = (uint8_t)r->flags;
     out[7] = (uint8_t)(r->flags >> 8);
@@ -66,7 +68,8 @@ int p2p_decode(const uint8_t in[P2P_REC_LEN], struct p2p_rec *r)
         return -1;
     if (get32(in + P2P_CRC_OFF) != p2p_crc32(in, P2P_CRC_OFF))
         return -3;
-    if (in[4] != P2P_VERSION || in[5] < P2P_T_REQUEST || in[5] > P2P_T_ARRIVAL)
+    if (in[4] < P2P_VERSION_MIN || in[4] > P2P_VERSION || in[5] < P2P_T_REQUEST ||
+        in[5] > P2P_T_ARRIVAL)
         return -2;
     r->version = in[4];
     r->type = in[5];
@@ -78,5 +81,65 @@ int p2p_decode(const uint8_t in[P2P_REC_LEN], struct p2p_rec *r)
     r->t0 = get64(in + 28);
     for (int i = 0; i < P2P_NDELTA; i++)
         r->d[i] = get32(in + 36 + 4 * i);
+    return 0;
+}
+
+void p2p_arrival_pack(const struct p2p_arrival *a, struct p2p_rec *r)
+{
+    /* Version 2 layout, docs/records.md §2.1: the view (flags, skew, hole age) takes the slots
+       that version 1 used for the NIC (now in the flags' high byte) and id's high half (readable
+       is a 32-bit count). */
+    ASSERT(a->nic <= P2P_NIC_MAX, "NIC index does not fit the ARRIVAL flags byte");
+    memset(r, 0, sizeof(*r));
+    r->version = P2P_VERSION;
+    r->type = P2P_T_ARRIVAL;
+    uint32_t f = 0;
+    f |= a->asked ? P2P_FA_ASKED : 0u;
+    f |= a->hole ? P2P_FA_HOLE : 0u;
+    f |= a->in_flight ? P2P_FA_INFLIGHT : 0u;
+    r->flags = (uint16_t)(f | a->nic << P2P_FA_NIC_SHIFT);
+    r->seq = a->seq;
+    r->conn = a->conn;
+    r->id = (uint64_t)a->readable | (uint64_t)a->hole_age_ns << 32;
+    r->subflow = a->skew_us;
+    r->t0 = a->irq_ns;
+    r->d[0] = a->added;
+    r->d[1] = a->want;
+    r->d[2] = a->srtt_us;
+    r->d[3] = a->ooo_bytes;
+    r->d[4] = a->pred_d;
+    r->d[5] = a->now_d;
+    r->d[6] = a->rttvar_us;
+}
+
+int p2p_arrival_unpack(const struct p2p_rec *r, struct p2p_arrival *a)
+{
+    if (r->type != P2P_T_ARRIVAL || r->version < P2P_VERSION_MIN || r->version > P2P_VERSION)
+        return -1;
+    memset(a, 0, sizeof(*a));
+    a->version = r->version;
+    a->seq = r->seq;
+    a->conn = r->conn;
+    a->irq_ns = r->t0;
+    a->added = r->d[0];
+    a->want = r->d[1];
+    a->srtt_us = r->d[2];
+    a->ooo_bytes = r->d[3];
+    a->pred_d = r->d[4];
+    a->now_d = r->d[5];
+    a->rttvar_us = r->d[6];
+    a->readable = (uint32_t)r->id;
+    if (r->version == 1) {
+        /* docs/records.md §2.1: version 1 recorded no view; its NIC sat in `subflow`. */
+        a->nic = r->subflow;
+        return 0;
+    }
+    a->nic = (uint32_t)r->flags >> P2P_FA_NIC_SHIFT;
+    a->view_known = true;
+    a->asked = (r->flags & P2P_FA_ASKED) != 0;
+    a->hole = (r->flags & P2P_FA_HOLE) != 0;
+    a->in_flight = (r->flags & P2P_FA_INFLIGHT) != 0;
+    a->skew_us = r->subflow;
+    a->hole_age_ns = (uint32_t)(r->id >> 32);
     return 0;
 }

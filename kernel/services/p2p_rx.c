@@ -93,34 +93,17 @@ void p2p_rx_reset(struct p2p_rxstate *s)
     s->conn = ++conn_seq;
 }
 
-/* An ARRIVAL record (arrivals=1): the raw input of the predictor, for host replays. */
-static void trace_arrival(const struct p2p_rxstate *s, struct tcp_pcb *pcb, uint64_t irq,
-                          uint64_t now, uint32_t added, uint32_t readable, uint64_t pred)
-{
-    struct rx_view info;
-    rx_view(pcb, &info);
-    struct p2p_rec r;
-    memset(&r, 0, sizeof r);
-    r.type = P2P_T_ARRIVAL;
-    r.conn = s->conn;
-    r.id = readable;
-    r.subflow = s->subflow;
-    r.t0 = irq;
-    for (int k = 0; k < P2P_NDELTA; k++)
-        r.d[k] = P2P_NONE;
-    r.d[0] = added;
-    r.d[1] = s->want;
-    r.d[2] = info.srtt_us;
-    r.d[3] = info.ooo_bytes;
-    r.d[4] = p2p_delta(irq, pred);
-    r.d[5] = p2p_delta(irq, now);
-    r.d[6] = info.rttvar_us;
-    (void)p2p_push(&r);
-}
+/* What hint() consulted the predictor with, for the ARRIVAL record (asked = false: it did not). */
+struct hint_used {
+    bool asked;
+    struct rx_view view;
+    uint64_t hole_since_ns;
+};
 
 /* Tells the scheduler what the reader of this socket waits for (DESIGN.md §2 "divsa");
-   returns the predicted arrival it handed over, 0 when none. */
-static uint64_t hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readable, uint64_t now)
+   returns the predicted arrival it handed over, 0 when none. used may be NULL. */
+static uint64_t hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readable, uint64_t now,
+                     struct hint_used *used)
 {
     if (s->owner == NULL)
         return 0;
@@ -144,6 +127,11 @@ static uint64_t hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readab
         s->hole_since_ns = 0;
     if (hole)
         s->flags |= P2P_F_HOLE;
+    if (used != NULL) {
+        used->asked = true;
+        used->view = info;
+        used->hole_since_ns = s->hole_since_ns;
+    }
     struct dp_input in = {
         .now_ns = now,
         .bytes_missing = s->want - readable,
@@ -166,6 +154,48 @@ static uint64_t hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readab
     return p;
 }
 
+/* An ARRIVAL record (arrivals=1): the predictor's inputs and answer, for exact host replays
+   (docs/records.md §2.1). When hint() consulted the predictor, the view it used is recorded,
+   not a second look (the stack may not change in between, but the record must not depend on
+   that); otherwise a fresh view, for reading the trace. */
+static void trace_arrival(const struct p2p_rxstate *s, struct tcp_pcb *pcb, uint64_t irq,
+                          uint64_t now, uint32_t added, uint32_t readable, uint64_t pred,
+                          const struct hint_used *used)
+{
+    struct rx_view info;
+    if (used->asked)
+        info = used->view;
+    else
+        rx_view(pcb, &info);
+    struct p2p_arrival a;
+    memset(&a, 0, sizeof a);
+    a.conn = s->conn;
+    a.nic = s->subflow <= P2P_NIC_MAX ? s->subflow : P2P_NIC_MAX;
+    a.irq_ns = irq;
+    a.now_d = p2p_delta(irq, now);
+    a.pred_d = p2p_delta(irq, pred);
+    a.readable = readable;
+    a.added = added;
+    a.want = s->want;
+    a.srtt_us = info.srtt_us;
+    a.rttvar_us = info.rttvar_us;
+    a.ooo_bytes = info.ooo_bytes;
+    a.view_known = true;
+    a.asked = used->asked;
+    a.hole = info.hole;
+    a.in_flight = info.in_flight;
+    a.skew_us = info.skew_us;
+    /* The hole's start is netd's own state (it may have been set at a RECV, which is not
+       traced): recorded as its age at `now`, what the predictor's hole rules add to. */
+    if (used->asked && info.hole && used->hole_since_ns != 0 && used->hole_since_ns <= now)
+        a.hole_age_ns = now - used->hole_since_ns >= P2P_NONE
+                            ? P2P_NONE
+                            : (uint32_t)(now - used->hole_since_ns);
+    struct p2p_rec r;
+    p2p_arrival_pack(&a, &r);
+    (void)p2p_push(&r);
+}
+
 void p2p_rx_event(struct p2p_rxstate *s, struct tcp_pcb *pcb, unsigned events)
 {
     if (!(events & NS_EV_IN) || pcb == NULL)
@@ -185,9 +215,11 @@ void p2p_rx_event(struct p2p_rxstate *s, struct tcp_pcb *pcb, unsigned events)
     uint32_t added = readable - s->readable_seen;
     dp_observe(&s->flow, irq, added, s->want > 0);
     s->readable_seen = readable;
-    uint64_t pred = hint(s, pcb, readable, now);
+    struct hint_used used;
+    memset(&used, 0, sizeof used);
+    uint64_t pred = hint(s, pcb, readable, now, &used);
     if (p2p_arrivals_on())
-        trace_arrival(s, pcb, irq, now, added, readable, pred);
+        trace_arrival(s, pcb, irq, now, added, readable, pred, &used);
 }
 
 void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, long rc,
@@ -224,10 +256,10 @@ void p2p_rx_recv(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t asked, lon
         /* Queued requests still wait in the socket: the reader stays boosted for them (each
            re-boost is bounded like the first: expiry and the share). */
         if (left > 0)
-            (void)hint(s, pcb, s->readable_seen, clock_ns());
+            (void)hint(s, pcb, s->readable_seen, clock_ns(), NULL);
     }
     /* The reader now blocks in the middle of a request: predict the rest (the CANCEL above
        dropped earlier hints). */
     if (rc == NS_EAGAIN && s->want > 0 && s->owner != NULL && pcb != NULL)
-        hint(s, pcb, s->readable_seen, clock_ns());
+        hint(s, pcb, s->readable_seen, clock_ns(), NULL);
 }

@@ -1,4 +1,5 @@
-/* test_divsa.c: host tests of the p2p record format, the COM2 decoder and Divsa's predictor. */
+/* test_divsa.c: host tests of the p2p record format, the COM2 decoder and Divsa's predictor
+ * (ARRIVAL records and trace replays: test_replay.c). */
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 #include "lib/divsa_predict.h"
 #include "lib/p2p_wire.h"
+#include "tests/unit/divsa/tests.h"
 #include "tools/p2pdec_parse.h"
 
 static struct p2p_rec mkrec(uint32_t seq, uint64_t id)
@@ -258,103 +260,6 @@ static void predict_replay_request_trace(void **st)
     assert_true(worst < (double)gap);
 }
 
-/* Replays an arrival trace the guest dumped (kernel key arrivals=1, `com2dec --arrivals`): the
-   host build of the predictor must reproduce every prediction the guest made from the same
-   inputs, and the error against when the missing bytes really came is reported. */
-#define TRACE_PATH "tests/unit/divsa/arrivals-guest.csv"
-#define MAX_CONNS  64
-
-struct trow {
-    unsigned long long irq, readable, added, want, srtt, ooo, pred, now, rttvar;
-    unsigned conn;
-    int has_pred;
-};
-
-static int parse_row(const char *line, struct trow *r)
-{
-    /* seq,conn,subflow,irq_ns,readable,added,want,srtt_us,ooo_bytes,pred_ns,now_ns,rttvar_us */
-    char pred[32] = "";
-    unsigned long long seq, sub;
-    int n = sscanf(line, "%llu,%u,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%31[0-9],%llu,%llu", &seq,
-                   &r->conn, &sub, &r->irq, &r->readable, &r->added, &r->want, &r->srtt, &r->ooo,
-                   pred, &r->now, &r->rttvar);
-    if (n == 12) {
-        r->has_pred = 1;
-        r->pred = strtoull(pred, NULL, 10);
-        return 0;
-    }
-    /* An empty pred_ns column stops %[ at the comma: parse the rest after it. */
-    n = sscanf(line, "%llu,%u,%llu,%llu,%llu,%llu,%llu,%llu,%llu,,%llu,%llu", &seq, &r->conn, &sub,
-               &r->irq, &r->readable, &r->added, &r->want, &r->srtt, &r->ooo, &r->now, &r->rttvar);
-    r->has_pred = 0;
-    return n == 11 ? 0 : -1;
-}
-
-static void predict_replays_guest_trace(void **st)
-{
-    (void)st;
-    FILE *f = fopen(TRACE_PATH, "r");
-    assert_non_null(f);
-    static struct trow rows[20000];
-    size_t n = 0;
-    char line[512];
-    assert_non_null(fgets(line, sizeof line, f)); /* header */
-    while (n < ARRAY_LEN(rows) && fgets(line, sizeof line, f) != NULL) {
-        assert_int_equal(parse_row(line, &rows[n]), 0);
-        assert_true(rows[n].conn < MAX_CONNS);
-        n++;
-    }
-    fclose(f);
-    assert_true(n > 50);
-    static struct dp_flow flow[MAX_CONNS];
-    for (int c = 0; c < MAX_CONNS; c++)
-        dp_init(&flow[c]);
-    size_t preds = 0, same = 0, scored = 0;
-    static double err[20000];
-    for (size_t i = 0; i < n; i++) {
-        struct trow *r = &rows[i];
-        dp_observe(&flow[r->conn], r->irq, (uint32_t)r->added, r->want > 0);
-        if (r->readable >= r->want || r->ooo > 0) /* holes depend on untraced state */
-            continue;
-        struct dp_input in = {.now_ns = r->now,
-                              .bytes_missing = (uint32_t)(r->want - r->readable),
-                              .srtt_us = (uint32_t)r->srtt,
-                              .rttvar_us = (uint32_t)r->rttvar};
-        uint64_t p = dp_predict(&flow[r->conn], &in);
-        preds += p != 0;
-        same += (p == 0 && !r->has_pred) || (p != 0 && r->has_pred && p == r->pred);
-        if (p == 0)
-            continue;
-        /* Truth: the arrival that brought the last of the missing bytes on this connection. */
-        unsigned long long got = 0;
-        for (size_t k = i + 1; k < n; k++) {
-            if (rows[k].conn != r->conn)
-                continue;
-            got += rows[k].added;
-            if (got >= in.bytes_missing) {
-                err[scored++] = (double)p - (double)rows[k].irq;
-                break;
-            }
-        }
-    }
-    size_t cand = 0;
-    for (size_t i = 0; i < n; i++)
-        cand += rows[i].readable < rows[i].want && rows[i].ooo == 0;
-    print_message("# trace: %zu arrivals, %zu waiting points, %zu predictions, %zu reproduced\n", n,
-                  cand, preds, same);
-    assert_int_equal(same, cand); /* host build == guest build, decision by decision */
-    if (scored > 0) {
-        double a = 0;
-        size_t within = 0;
-        for (size_t i = 0; i < scored; i++) {
-            a += err[i] < 0 ? -err[i] : err[i];
-            within += (err[i] < 0 ? -err[i] : err[i]) < 1e6;
-        }
-        print_message("# trace: %zu scored, mean |error| %.0f us, %zu within 1 ms\n", scored,
-                      a / (double)scored / 1e3, within);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,7 +274,10 @@ int main(void)
         cmocka_unit_test(predict_in_flight_hole_is_the_skew),
         cmocka_unit_test(predict_needs_basis_and_caps),
         cmocka_unit_test(predict_replay_request_trace),
-        cmocka_unit_test(predict_replays_guest_trace),
+        cmocka_unit_test(arrival_pack_roundtrip),
+        cmocka_unit_test(arrival_v1_view_unknown),
+        cmocka_unit_test(replay_synthetic_mptcp_trace),
+        cmocka_unit_test(replay_guest_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
