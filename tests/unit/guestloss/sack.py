@@ -36,6 +36,10 @@ class _View:
                 self.blocks, self.block_frame = blocks, idx
             self.pos += 1
 
+    def live_blocks(self):
+        """How many blocks lie above the cumulative ACK."""
+        return sum(1 for _l, r in self.blocks if self.ack is None or seq_lt(self.ack, r))
+
     def straddled(self, seq, end):
         """The first block with an edge strictly inside (seq, end), or None."""
         for left, right in self.blocks:
@@ -58,6 +62,7 @@ class Straddle:
         self.rexmit = 0
         self.straddle = 0
         self.straddle_order = 0
+        self.judged = 0  # retransmissions judged against at least one proven live block
         self.examples = []
         self._proof = _View()
         self._order = _View()
@@ -81,7 +86,10 @@ class Straddle:
             if self._order.straddled(seq, end):
                 self.straddle_order += 1
             # Without timestamps there is no proof: capture order is the best evidence left.
-            blk = (self._proof if ts is not None else self._order).straddled(seq, end)
+            view = self._proof if ts is not None else self._order
+            if view.live_blocks():
+                self.judged += 1
+            blk = view.straddled(seq, end)
             if blk:
                 self.straddle += 1
                 if len(self.examples) < 3:

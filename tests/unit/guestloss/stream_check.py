@@ -78,6 +78,9 @@ class Conn:
         self.idsn = [idsn_a, idsn_b]  # by sending direction: C2S uses Key-A, S2C Key-B
         self.ref = [0, 0]             # last data offset per direction (4-octet DSN expansion)
         self.dl = [ByteStore(), ByteStore()]
+        # Per direction, data offset -> (subflow, DSN - SSN) of its first copy: a later copy
+        # with another value was reinjected (RFC 8684 section 3.3.6) rather than retransmitted.
+        self.origin = [RangeMap(), RangeMap()]
         self.data_acked = [0, 0]      # highest DATA_ACK (as a data offset) of each direction
         self.data_fin = [None, None]  # data offset of each direction's DATA_FIN
 
@@ -90,9 +93,9 @@ class Checker:
         self.conns = []
         self.by_token = {}
         self.r = {"connections": 0, "mptcp_connections": 0, "subflows": 0, "responses": 0,
-                  "bytes": 0, "conflicts": 0, "tcp_gaps": 0, "dl_bytes": 0, "dl_repeated": 0,
+                  "bytes": 0, "conflicts": 0, "tcp_gaps": 0, "dl_bytes": 0, "dl_repeated": 0, "dl_reinjected": 0,
                   "dl_conflicts": 0, "dl_gaps": 0, "unmapped_bytes": 0, "mapping_conflicts": 0,
-                  "retransmissions": 0, "straddling_sack_edge": 0, "straddle_by_order": 0,
+                  "retransmissions": 0, "straddling_sack_edge": 0, "straddle_by_order": 0, "rexmit_judged_with_sack": 0,
                   "option_errors": 0, "invalid": []}
 
     def problem(self, what):
@@ -251,6 +254,7 @@ class Checker:
             self.r["retransmissions"] += sf.sack.rexmit
             self.r["straddling_sack_edge"] += sf.sack.straddle
             self.r["straddle_by_order"] += sf.sack.straddle_order
+            self.r["rexmit_judged_with_sack"] += sf.sack.judged
             for ex in sf.sack.examples:
                 self.problem(f"{sf.name}: {ex}")
             for d in (C2S, S2C):
@@ -291,7 +295,7 @@ class Checker:
                 r["straddling_sack_edge"] == 0)
 
     def rebuild(self, conn):
-        for sf in conn.subflows:
+        for n, sf in enumerate(conn.subflows):
             if sf.fallback:
                 self.problem(f"{sf.name}: infinite mapping (fallback to TCP): data level not rebuilt")
                 return
@@ -310,6 +314,8 @@ class Checker:
                             self.problem(f"{sf.name}: frame {idx + 1}: {e}")
                             continue
                         self.r["dl_repeated"] += rep
+                        self.r["dl_reinjected"] += conn.origin[d].add(a + delta, b + delta,
+                                                                      (n, delta))
                         self.r["dl_conflicts"] += diff
                         if diff:
                             self.problem(f"{conn.name}: frame {idx + 1} on {sf.name}: {diff} bytes "

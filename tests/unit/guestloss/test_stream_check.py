@@ -228,7 +228,7 @@ def mptcp_reinjection_same_bytes_passes():
     expect(rc == 0, f"rc {rc}: {r}")
     expect(r["mptcp_connections"] == 1 and r["subflows"] == 2, r)
     expect(r["responses"] == 2 and r["bytes"] == 4064, r)
-    expect(r["dl_repeated"] == 1400 and r["dl_conflicts"] == 0, r)
+    expect(r["dl_repeated"] == 1400 and r["dl_reinjected"] == 1400 and r["dl_conflicts"] == 0, r)
 
 
 @test
@@ -275,6 +275,7 @@ def tcp_clean_passes_and_expect_mptcp_fails():
     p = tcp_capture("tcp")
     rc, r = run(p, PORT, "--expect", "tcp")
     expect(rc == 0 and r["responses"] == 2 and r["retransmissions"] == 1, f"rc {rc}: {r}")
+    expect(r["rexmit_judged_with_sack"] == 1 and r["dl_reinjected"] == 0, r)
     rc, r = run(p, PORT, "--expect", "mptcp")
     expect(rc == 1 and any("did not negotiate MPTCP" in x for x in r["invalid"]), f"rc {rc}: {r}")
 
