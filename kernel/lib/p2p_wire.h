@@ -94,7 +94,6 @@ struct p2p_arrival {
 #define P2P_FA_ASKED     0x0001u /* the predictor was consulted: d[4] is its answer */
 #define P2P_FA_HOLE      0x0004u /* a sequence hole blocks more data (same bit as P2P_F_HOLE) */
 #define P2P_FA_INFLIGHT  0x0008u /* the hole is at the data level only (RFC 8684 §3.3.1) */
-#define P2P_FA_MASK      0x00FFu
 #define P2P_FA_NIC_SHIFT 8
 #define P2P_NIC_MAX      255u
 

@@ -155,9 +155,9 @@ static uint64_t hint(struct p2p_rxstate *s, struct tcp_pcb *pcb, uint32_t readab
 }
 
 /* An ARRIVAL record (arrivals=1): the predictor's inputs and answer, for exact host replays
-   (docs/records.md §2.1). When hint() consulted the predictor, the view it used is recorded,
-   not a second look (the stack may not change in between, but the record must not depend on
-   that); otherwise a fresh view, for reading the trace. */
+   (docs/records.md §2.1). When hint() consulted the predictor, the view it used is recorded as
+   it was, so the record says what the predictor saw; otherwise a fresh view, for reading the
+   trace only. */
 static void trace_arrival(const struct p2p_rxstate *s, struct tcp_pcb *pcb, uint64_t irq,
                           uint64_t now, uint32_t added, uint32_t readable, uint64_t pred,
                           const struct hint_used *used)
@@ -170,7 +170,7 @@ static void trace_arrival(const struct p2p_rxstate *s, struct tcp_pcb *pcb, uint
     struct p2p_arrival a;
     memset(&a, 0, sizeof a);
     a.conn = s->conn;
-    a.nic = s->subflow <= P2P_NIC_MAX ? s->subflow : P2P_NIC_MAX;
+    a.nic = s->subflow; /* a NIC index (two NICs): p2p_arrival_pack asserts it fits */
     a.irq_ns = irq;
     a.now_d = p2p_delta(irq, now);
     a.pred_d = p2p_delta(irq, pred);
