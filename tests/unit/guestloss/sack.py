@@ -64,6 +64,7 @@ class Straddle:
         self.straddle_order = 0
         self.judged = 0  # retransmissions judged against at least one proven live block
         self.examples = []
+        self.order_examples = []
         self._proof = _View()
         self._order = _View()
 
@@ -83,8 +84,16 @@ class Straddle:
         seq, end = s.seq, (s.seq + len(s.payload)) & M32
         if self.high is not None and seq_lt(seq, self.high):
             self.rexmit += 1
-            if self._order.straddled(seq, end):
+            ob = self._order.straddled(seq, end)
+            if ob:
                 self.straddle_order += 1
+                if len(self.order_examples) < 2:
+                    # Evidence for the report: which frame, and what the guest had echoed.
+                    self.order_examples.append(
+                        f"frame {s.idx + 1}: retransmission {seq}..{end} (TSecr "
+                        f"{ts[1] if ts else '-'}) vs SACK block {ob[0]}..{ob[1]} of frame "
+                        f"{self._order.block_frame + 1}; proven processed up to frame "
+                        f"{self.proven + 1}")
             # Without timestamps there is no proof: capture order is the best evidence left.
             view = self._proof if ts is not None else self._order
             if view.live_blocks():

@@ -96,7 +96,7 @@ class Checker:
                   "bytes": 0, "conflicts": 0, "tcp_gaps": 0, "dl_bytes": 0, "dl_repeated": 0, "dl_reinjected": 0,
                   "dl_conflicts": 0, "dl_gaps": 0, "unmapped_bytes": 0, "mapping_conflicts": 0,
                   "retransmissions": 0, "straddling_sack_edge": 0, "straddle_by_order": 0, "rexmit_judged_with_sack": 0,
-                  "option_errors": 0, "invalid": []}
+                  "option_errors": 0, "invalid": [], "order_only_straddles": []}
 
     def problem(self, what):
         if len(self.r["invalid"]) < 20:
@@ -257,6 +257,7 @@ class Checker:
             self.r["rexmit_judged_with_sack"] += sf.sack.judged
             for ex in sf.sack.examples:
                 self.problem(f"{sf.name}: {ex}")
+            self.r["order_only_straddles"] += [f"{sf.name}: {ex}" for ex in sf.sack.order_examples]
             for d in (C2S, S2C):
                 need = sf.acked[d]
                 if sf.fin[d] is not None and need == sf.fin[d] + 1:
