@@ -33,6 +33,7 @@ struct mpconn {
 
 struct ns_mp {
     struct ns_stack *st;
+    enum mptcp_sched_policy sched;
     struct mptcp_token_table table;
     struct mpconn *conns;
     struct ns_mp_stats stats;
@@ -461,8 +462,15 @@ struct ns_mp *ns_mp_create(struct ns_stack *st)
     if (!mp)
         return NULL;
     mp->st = st;
+    mp->sched = MPTCP_SCHED_RTT;
     mptcp_table_init(&mp->table);
     return mp;
+}
+
+void ns_mp_set_sched(struct ns_mp *mp, enum mptcp_sched_policy policy)
+{
+    ASSERT(policy == MPTCP_SCHED_RTT || policy == MPTCP_SCHED_ROOM, "unknown scheduler policy");
+    mp->sched = policy;
 }
 
 void ns_mp_destroy(struct ns_mp *mp)
@@ -642,37 +650,32 @@ long ns_mp_recv(struct tcp_pcb *s, void *buf, size_t len)
     return NS_EAGAIN;
 }
 
-/* The subflow new data goes on: established, open for sending, with the most send room. */
+/* The subflow new data goes on (mptcp_sched.c decides from each subflow's TCP state). */
 static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room)
 {
-    struct tcp_pcb *best = NULL;
-    size_t best_room = 0;
-    bool best_stalled = false;
+    struct mptcp_sched_sf v[MPTCP_MAX_SUBFLOWS];
     for (int k = 0; k < MPTCP_MAX_SUBFLOWS; k++) {
-        struct tcp_pcb *p = m->sfpcb[k];
+        const struct tcp_pcb *p = m->sfpcb[k];
+        memset(&v[k], 0, sizeof(v[k]));
         if (!p || m->c.sf[k].state != SF_ESTABLISHED)
             continue;
         if (p->state != TCPS_ESTABLISHED && p->state != TCPS_CLOSE_WAIT)
             continue;
         if (!mptcp_tx_slot_free(&m->c.sf[k], p->snd_una)) /* the assignment's own rule */
             continue;
+        v[k].usable = true;
+        v[k].stalled = p->backoff > 0;
+        v[k].rtt_known = p->rtt_valid;
+        v[k].srtt_us = p->srtt_us;
+        v[k].queued = p->snd.len;
+        v[k].cwnd = p->cwnd;
+        v[k].mss = p->mss;
         size_t r = ns_tcp_send_space(p);
-        /* A subflow in RTO backoff (no ACK since its retransmission timer fired) may be a dead
-         * path: use it only when no other subflow is available. */
-        bool stalled = p->backoff > 0;
-        if (best && stalled != best_stalled) {
-            if (stalled)
-                continue;
-            best = NULL;
-        }
-        if (!best || r > best_room) {
-            best_stalled = stalled;
-            best = p;
-            best_room = r;
-        }
+        v[k].room = r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
     }
-    *room = best_room;
-    return best;
+    int k = mptcp_sched_pick(m->mp->sched, v, MPTCP_MAX_SUBFLOWS);
+    *room = k < 0 ? 0 : v[k].room;
+    return k < 0 ? NULL : m->sfpcb[k];
 }
 
 size_t ns_mp_send_space(const struct tcp_pcb *s)

@@ -4,6 +4,7 @@
 
 #include "tcp.h"
 #include "mptcp/mptcp.h"
+#include "mptcp/mptcp_sched.h"
 
 /*
  * A service uses these calls instead of the ns_tcp_* ones on an MPTCP listener. The handle the
@@ -46,5 +47,7 @@ struct ns_mp_stats {
     uint64_t fb_no_mpc_ack, fb_no_mapping, fb_csum;
 };
 void ns_mp_get_stats(const struct ns_mp *mp, struct ns_mp_stats *out);
+/* Which subflow new data goes on (mptcp_sched.h); MPTCP_SCHED_RTT unless set. */
+void ns_mp_set_sched(struct ns_mp *mp, enum mptcp_sched_policy policy);
 
 #endif

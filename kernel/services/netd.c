@@ -126,6 +126,8 @@ static int bring_up(void)
         netd_mp = ns_mp_create(&netd_stack);
         if (netd_mp == NULL)
             LOGE("netd: no memory for MPTCP state: services speak plain TCP only");
+        else
+            ns_mp_set_sched(netd_mp, svc_cfg.mp_sched == 1 ? MPTCP_SCHED_ROOM : MPTCP_SCHED_RTT);
     }
     for (int i = 0; i < n_nics; i++) {
         nifs[i] = ns_netif_add(&netd_stack, nics[i].mac, svc_cfg.ip[i], svc_cfg.mask[i], linkout,

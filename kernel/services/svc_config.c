@@ -126,3 +126,18 @@ static int set_mptcp(const char *v, size_t n)
 }
 KPARAM(mptcp, set_mptcp,
        "1: services accept MPTCP v1 and announce NIC1 (default), 0: plain TCP only");
+
+/* The values are enum mptcp_sched_policy's (kernel/net/mptcp/mptcp_sched.h): rtt 0, room 1. */
+static int set_mp_sched(const char *v, size_t n)
+{
+    if (v != NULL && n == 3 && !memcmp(v, "rtt", 3))
+        svc_cfg.mp_sched = 0;
+    else if (v != NULL && n == 4 && !memcmp(v, "room", 4))
+        svc_cfg.mp_sched = 1;
+    else
+        return -1;
+    return 0;
+}
+KPARAM(mp_sched, set_mp_sched,
+       "MPTCP subflow for new data: rtt = earliest expected delivery (default), room = most "
+       "send-buffer room (the first scheduler, to compare)");

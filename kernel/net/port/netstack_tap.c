@@ -45,6 +45,8 @@ static void usage(void)
             "  --discard-port N  RFC 863 discard port (default 9; 0 = off)\n"
             "  --rpc-port N      request server of docs/protocol.md (default 7100; 0 = off)\n"
             "  --mptcp 0|1       accept MPTCP v1 on every service (default 1; 0 = plain TCP)\n"
+            "  --mp-sched rtt|room  subflow for new data: earliest expected delivery (default)\n"
+            "                    or most send-buffer room (the first scheduler, to compare)\n"
             "  --loss PCT        drop PCT%% of frames in each direction (seeded)\n"
             "  --reorder PCT     hold PCT%% of frames back behind the next one\n"
             "  --dup PCT         send PCT%% of frames twice\n"
@@ -175,6 +177,7 @@ int main(int argc, char **argv)
     struct ns_config cfg;
     double loss = 0, reorder = 0, dup = 0, seed = 1, v;
     double echo_port = 7, discard_port = 9, rpc_port = 7100, use_mptcp = 1;
+    enum mptcp_sched_policy sched = MPTCP_SCHED_RTT;
     uint32_t ips[MAX_TAPS], masks[MAX_TAPS];
     ns_config_default(&cfg);
     for (int i = 1; i < argc; i++) {
@@ -197,6 +200,9 @@ int main(int argc, char **argv)
             ok = parse_num(val, 0, 65535, &rpc_port);
         } else if (!strcmp(a, "--mptcp") && val) {
             ok = parse_num(val, 0, 1, &use_mptcp);
+        } else if (!strcmp(a, "--mp-sched") && val) {
+            ok = !strcmp(val, "rtt") || !strcmp(val, "room");
+            sched = !strcmp(val, "room") ? MPTCP_SCHED_ROOM : MPTCP_SCHED_RTT;
         } else if (!strcmp(a, "--loss") && val) {
             ok = parse_num(val, 0, 100, &loss);
         } else if (!strcmp(a, "--reorder") && val) {
@@ -243,6 +249,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "netstack-tap: no memory for MPTCP\n");
             return 1;
         }
+        ns_mp_set_sched(mp, sched);
     }
     for (int i = 0; i < n_links; i++) {
         struct tap_link *l = &links[i];
