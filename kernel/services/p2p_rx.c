@@ -207,7 +207,12 @@ void p2p_rx_event(struct p2p_rxstate *s, struct tcp_pcb *pcb, unsigned events)
         return; /* no new bytes (an end of stream or a repeated event) */
     if (s->first_irq_ns == 0)
         s->first_irq_ns = irq;
-    s->last_irq_ns = irq;
+    /* Never backwards: the stamps are taken per NIC, so with MPTCP's two NICs a batch can carry
+       an interrupt stamp older than one drained before it, and a request's last stamp must not
+       precede its first (docs/records.md §1; suite 80 saw a REQUEST with last < first, hence no
+       last/hol). Records only: no hint reads it. */
+    if (irq > s->last_irq_ns)
+        s->last_irq_ns = irq;
     s->avail_ns = now;
     s->drain_ns = p2p_drain_ns();
     if (batch_nic >= 0)
