@@ -94,13 +94,15 @@ class Flow:
         self.tsval = [100, 500]
         self.last_ts = [0, 0]
 
-    def send(self, side, flags, data=b"", mp=(), seq=None, ack=None, sack=None, tsecr=None):
+    def send(self, side, flags, data=b"", mp=(), seq=None, ack=None, sack=None, tsecr=None,
+             same_ts=False):
         src, dst = self.ep[side], self.ep[side ^ 1]
         if seq is None:
             seq = self.nxt[side]
         if ack is None:
             ack = self.nxt[side ^ 1]
-        self.tsval[side] += 1
+        if not same_ts:  # same_ts: within the same millisecond as the previous frame
+            self.tsval[side] += 1
         ecr = self.last_ts[side ^ 1] if tsecr is None else tsecr
         opts = [("Timestamp", (self.tsval[side], ecr if "A" in flags else 0))]
         if sack:
@@ -171,7 +173,9 @@ def mptcp_capture(name, reinject=b"same", gap=False, dsn32=False, span=False, un
 
 def tcp_capture(name, corrupt_rexmit=False, bad_payload=False, straddle=None):
     """A plain TCP connection carrying two responses; optional faults. straddle: "proven" (the
-    SACK's frame is echoed before the resend), "unproven" (the resend echoes an older TSval)."""
+    SACK's frame is echoed before the resend), "unproven" (the resend echoes an older TSval),
+    "same-ms" (a second ACK with the same TSval extends the block over the resend), "union" (a
+    later ACK reports only a newer block; the guest's scoreboard keeps the older one)."""
     cap = Cap()
     f = Flow(cap, "10.2.0.1", 40100, "10.2.0.2", cisn=0xFFFFFFF0)
     f.tcp_handshake()
@@ -187,7 +191,15 @@ def tcp_capture(name, corrupt_rexmit=False, bad_payload=False, straddle=None):
     f.nxt[1] = isn + len(stream)
     # Segment 1000..2000 was lost on the way: the client SACKs 2000..3000.
     sack_ts = f.send(0, "A", ack=isn + 1000, sack=[(isn + 2000, isn + 3000)])
-    if straddle:
+    if straddle == "same-ms":
+        # The block grows to 1000..3000 at the same TSval: the resend of 1500..2500 inside it
+        # straddles only the first frame's edge, and the guest may have seen the second one.
+        f.send(0, "A", ack=isn + 1000, sack=[(isn + 1500, isn + 3000)], same_ts=True)
+        f.send(1, "PA", stream[1500:2500], seq=isn + 1500, tsecr=sack_ts)
+    elif straddle == "union":
+        f.send(0, "A", ack=isn + 1000, sack=[(isn + 3500, isn + 4000)])
+        f.send(1, "PA", stream[1000:2500], seq=isn + 1000)
+    elif straddle:
         # Resends 1000..2500, across the block's left edge at 2000.
         ecr = sack_ts if straddle == "proven" else sack_ts - 1
         f.send(1, "PA", stream[1000:2500], seq=isn + 1000, tsecr=ecr)
@@ -295,8 +307,9 @@ def tcp_bad_payload_flagged():
 @test
 def sack_straddle_proven_flagged():
     rc, r = run(tcp_capture("strp", straddle="proven"), PORT)
-    expect(rc == 1 and r["straddling_sack_edge"] == 1 and r["straddle_by_order"] == 1,
+    expect(rc == 0 and r["straddling_sack_edge"] == 1 and r["straddle_by_order"] == 1,
            f"rc {rc}: {r}")
+    expect(len(r["straddles"]) == 1 and "straddles SACKed" in r["straddles"][0], r)
 
 
 @test
@@ -304,6 +317,18 @@ def sack_straddle_unprocessed_not_counted():
     rc, r = run(tcp_capture("stru", straddle="unproven"), PORT)
     expect(rc == 0 and r["straddling_sack_edge"] == 0 and r["straddle_by_order"] == 1,
            f"rc {rc}: {r}")
+
+
+@test
+def sack_same_millisecond_growth_not_counted():
+    rc, r = run(tcp_capture("strms", straddle="same-ms"), PORT)
+    expect(r["straddling_sack_edge"] == 0 and r["rexmit_judged_with_sack"] == 1, f"rc {rc}: {r}")
+
+
+@test
+def sack_scoreboard_keeps_older_blocks():
+    rc, r = run(tcp_capture("strun", straddle="union"), PORT)
+    expect(r["straddling_sack_edge"] == 1, f"rc {rc}: {r}")
 
 
 @test
