@@ -278,6 +278,7 @@ int main(void)
         cmocka_unit_test(arrival_v1_view_unknown),
         cmocka_unit_test(replay_synthetic_mptcp_trace),
         cmocka_unit_test(replay_guest_trace),
+        cmocka_unit_test(trace_csv_rejects_bad_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

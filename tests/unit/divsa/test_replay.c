@@ -399,3 +399,58 @@ void replay_guest_trace(void **st)
     p2p_replay_free(&old);
     free(rows);
 }
+
+/* The CSV reader refuses what com2dec never writes, with a message, and reads the version-1 CSV
+   (twelve columns) as rows whose view is unknown. */
+void trace_csv_rejects_bad_rows(void **st)
+{
+    (void)st;
+    static const char v1hdr[] =
+        "seq,conn,subflow,irq_ns,readable,added,want,srtt_us,ooo_bytes,pred_ns,now_ns,rttvar_us\n";
+    static const char v2hdr[] =
+        "seq,conn,subflow,irq_ns,readable,added,want,srtt_us,ooo_bytes,pred_ns,now_ns,rttvar_us,"
+        "version,asked,hole,in_flight,skew_us,hole_since_ns,hole_age_ns\n";
+    struct {
+        const char *hdr, *row;
+        int ok;
+    } cases[] = {
+        {v1hdr, "1,2,0,1000,1448,1448,32,30000,0,,1500,7000\n", 1},
+        {v2hdr, "1,2,0,1000,1448,1448,5968,30000,0,9000,1500,7000,2,1,1,1,20000,500,1000\n", 1},
+        {v2hdr, "1,2,0,1000,1448,1448,5968,30000,0,9000,1500,7000,3,1,1,1,20000,500,1000\n", 0},
+        {v2hdr, "1,2,0,1000,1448,1448,5968,30000,0,9000,1500,7000,2,2,1,1,20000,500,1000\n", 0},
+        {v2hdr, "1,2,0,1000,1448,1448,5968,30000,0,9000,1500,7000,2,1,1,1,99999999999,,\n", 0},
+        {v1hdr, "1,2,0,1000,1448,x,32,30000,0,,1500,7000\n", 0},
+        {v1hdr, "1,2,0,1000\n", 0},
+        {v1hdr, "1,4294967296,0,1000,1448,1448,32,30000,0,,1500,7000\n", 0},
+        {"seq,conn,subflow\n", "1,2,0\n", 0},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        char buf[512];
+        int len = snprintf(buf, sizeof buf, "%s%s", cases[i].hdr, cases[i].row);
+        assert_true(len > 0 && (size_t)len < sizeof buf);
+        FILE *f = fmemopen(buf, (size_t)len, "r");
+        assert_non_null(f);
+        struct p2p_arrival *rows;
+        size_t n;
+        char err[128] = "";
+        int rc = trace_csv_parse(f, &rows, &n, err, sizeof err);
+        fclose(f);
+        if (!cases[i].ok) {
+            assert_int_equal(rc, -1);
+            assert_true(rows == NULL && n == 0 && err[0] != '\0');
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(n, 1);
+        assert_true(rows[0].now_d == 500 && rows[0].irq_ns == 1000);
+        if (i == 0) {
+            assert_false(rows[0].view_known);
+            assert_int_equal(rows[0].pred_d, P2P_NONE);
+        } else {
+            assert_true(rows[0].view_known && rows[0].asked && rows[0].in_flight);
+            assert_true(rows[0].pred_d == 8000 && rows[0].skew_us == 20000 &&
+                        rows[0].hole_age_ns == 1000);
+        }
+        free(rows);
+    }
+}

@@ -6,5 +6,6 @@ void arrival_pack_roundtrip(void **st);
 void arrival_v1_view_unknown(void **st);
 void replay_synthetic_mptcp_trace(void **st);
 void replay_guest_trace(void **st);
+void trace_csv_rejects_bad_rows(void **st);
 
 #endif

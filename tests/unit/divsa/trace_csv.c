@@ -81,7 +81,7 @@ static int parse_row(char *line, const int *at, int ncol, struct p2p_arrival *a)
         p = e + (*e == ',');
     }
     for (int c = C_SEQ; c <= C_READ; c++)
-        if (empty[c])
+        if (empty[c] || (c != C_IRQ && v[c] > 0xFFFFFFFFull)) /* all but irq_ns are 32-bit */
             return -1;
     memset(a, 0, sizeof(*a));
     a->seq = (uint32_t)v[C_SEQ];
@@ -95,12 +95,16 @@ static int parse_row(char *line, const int *at, int ncol, struct p2p_arrival *a)
     a->ooo_bytes = u32_or_none(v[C_OOO], empty[C_OOO]);
     a->rttvar_us = u32_or_none(v[C_RTTVAR], empty[C_RTTVAR]);
     /* Absolute times back to deltas from the interrupt time, as on the wire. */
-    a->pred_d =
-        empty[C_PRED] || v[C_PRED] < a->irq_ns ? P2P_NONE : (uint32_t)(v[C_PRED] - a->irq_ns);
-    a->now_d = empty[C_NOW] || v[C_NOW] < a->irq_ns ? P2P_NONE : (uint32_t)(v[C_NOW] - a->irq_ns);
+    a->pred_d = empty[C_PRED] ? P2P_NONE : p2p_delta(a->irq_ns, v[C_PRED]);
+    a->now_d = empty[C_NOW] ? P2P_NONE : p2p_delta(a->irq_ns, v[C_NOW]);
+    if (!empty[C_VER] && (v[C_VER] < P2P_VERSION_MIN || v[C_VER] > P2P_VERSION))
+        return -1;
     a->version = empty[C_VER] ? 1 : (uint8_t)v[C_VER];
     a->view_known = a->version >= 2 && !empty[C_ASKED];
     if (a->view_known) {
+        if (v[C_ASKED] > 1 || v[C_HOLE] > 1 || v[C_INFL] > 1 || v[C_SKEW] > 0xFFFFFFFFull ||
+            v[C_HAGE] > 0xFFFFFFFFull)
+            return -1;
         a->asked = v[C_ASKED] != 0;
         a->hole = v[C_HOLE] != 0;
         a->in_flight = v[C_INFL] != 0;
@@ -110,21 +114,16 @@ static int parse_row(char *line, const int *at, int ncol, struct p2p_arrival *a)
     return 0;
 }
 
-int trace_csv_read(const char *path, struct p2p_arrival **rows, size_t *n)
+int trace_csv_parse(FILE *f, struct p2p_arrival **rows, size_t *n, char *err, size_t errlen)
 {
     *rows = NULL;
     *n = 0;
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "trace_csv: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
     char line[1024];
     int at[C_N], ncol = 0, rc = -1;
     size_t cap = 0, lineno = 1;
     if (fgets(line, sizeof line, f) == NULL) {
-        fprintf(stderr, "trace_csv: %s is empty\n", path);
-        goto out;
+        snprintf(err, errlen, "empty input");
+        return -1;
     }
     /* Header: map each column to its field; unknown columns are skipped. */
     int found[C_N] = {0};
@@ -140,7 +139,7 @@ int trace_csv_read(const char *path, struct p2p_arrival **rows, size_t *n)
     }
     for (int c = 0; c < V1_COLS; c++)
         if (!found[c]) {
-            fprintf(stderr, "trace_csv: %s: no column %s\n", path, names[c]);
+            snprintf(err, errlen, "no column %s", names[c]);
             goto out;
         }
     while (fgets(line, sizeof line, f) != NULL) {
@@ -149,25 +148,45 @@ int trace_csv_read(const char *path, struct p2p_arrival **rows, size_t *n)
             size_t nc = cap ? cap * 2 : 1024;
             struct p2p_arrival *r = realloc(*rows, nc * sizeof(*r));
             if (r == NULL) {
-                fprintf(stderr, "trace_csv: out of memory\n");
+                snprintf(err, errlen, "out of memory");
                 goto out;
             }
             *rows = r;
             cap = nc;
         }
         if (parse_row(line, at, ncol, &(*rows)[*n]) != 0) {
-            fprintf(stderr, "trace_csv: %s:%zu: malformed row\n", path, lineno);
+            snprintf(err, errlen, "line %zu: malformed row", lineno);
             goto out;
         }
         (*n)++;
     }
-    rc = ferror(f) ? -1 : 0;
+    rc = 0;
+    if (ferror(f)) {
+        snprintf(err, errlen, "read error");
+        rc = -1;
+    }
 out:
-    fclose(f);
     if (rc != 0) {
         free(*rows);
         *rows = NULL;
         *n = 0;
     }
+    return rc;
+}
+
+int trace_csv_read(const char *path, struct p2p_arrival **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "trace_csv: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char err[128] = "";
+    int rc = trace_csv_parse(f, rows, n, err, sizeof err);
+    fclose(f);
+    if (rc != 0)
+        fprintf(stderr, "trace_csv: %s: %s\n", path, err);
     return rc;
 }
