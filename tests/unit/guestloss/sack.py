@@ -17,6 +17,10 @@ timestamps is judged at the last point only. `straddle_order` counts the plain c
 judgement (the last point alone), which over-counts frames that had arrived, not yet processed."""
 
 M32 = 0xFFFFFFFF
+# The guest remembers 16 SACKed ranges and drops the highest when full (kernel/net/tcp_priv.h
+# TCP_SACK_BOARD, tcp_out.c tcp_sack_board_update): past that, the union over-states what it
+# knew, so a subflow whose union ever held more live ranges is no longer judged.
+GUEST_SACK_BOARD = 16
 
 
 class _Board:
@@ -45,6 +49,7 @@ class _Board:
                     left, right = min(left, bl), max(right, br)
             keep.append((left, right))
             self.blocks = sorted(keep)
+        return len(self.live())
 
     def live(self):
         return [(bl, br) for bl, br in self.blocks if br > self.ack]
@@ -72,6 +77,8 @@ class Straddle:
         self.straddle = 0
         self.straddle_order = 0
         self.judged = 0          # retransmissions judged against at least one live block
+        self.overflowed = False  # the union once held more ranges than the guest keeps
+        self.unjudged = 0        # retransmissions not judged because of that
         self.examples = []
         self.order_examples = []
 
@@ -95,7 +102,8 @@ class Straddle:
             self.proven = max(self.proven, self.first_by_ts[ts[1]])
         while self.applied <= self.proven:
             _i, ack, blocks = self.frames[self.applied]
-            self.board.apply(ack, blocks)
+            if self.board.apply(ack, blocks) > GUEST_SACK_BOARD:
+                self.overflowed = True
             self.applied += 1
         seq = self.rel(s.seq)
         end = seq + len(s.payload)
@@ -106,6 +114,9 @@ class Straddle:
             self.high = end
 
     def judge(self, s, ts, seq, end, last):
+        if self.overflowed:
+            self.unjudged += 1
+            return
         board = self.board.copy()
         if board.live():
             self.judged += 1
@@ -113,7 +124,8 @@ class Straddle:
         first_hit = hit
         for k in range(self.applied, last + 1):  # every point the guest's knowledge may be at
             _i, ack, blocks = self.frames[k]
-            board.apply(ack, blocks)
+            if board.apply(ack, blocks) > GUEST_SACK_BOARD:
+                hit = None  # beyond what the guest keeps: no verdict at this point
             if hit is not None:
                 hit = board.straddled(seq, end)
         in_order = board.straddled(seq, end)

@@ -96,7 +96,7 @@ class Checker:
         self.r = {"connections": 0, "mptcp_connections": 0, "subflows": 0, "responses": 0,
                   "bytes": 0, "conflicts": 0, "tcp_gaps": 0, "dl_bytes": 0, "dl_repeated": 0, "dl_reinjected": 0,
                   "dl_conflicts": 0, "dl_gaps": 0, "unmapped_bytes": 0, "mapping_conflicts": 0,
-                  "retransmissions": 0, "straddling_sack_edge": 0, "straddle_by_order": 0, "rexmit_judged_with_sack": 0,
+                  "retransmissions": 0, "straddling_sack_edge": 0, "straddle_by_order": 0, "rexmit_judged_with_sack": 0, "rexmit_unjudged_board_full": 0,
                   "option_errors": 0, "invalid": [], "straddles": [], "order_only_straddles": []}
 
     def problem(self, what):
@@ -258,6 +258,7 @@ class Checker:
             self.r["straddling_sack_edge"] += sf.sack.straddle
             self.r["straddle_by_order"] += sf.sack.straddle_order
             self.r["rexmit_judged_with_sack"] += sf.sack.judged
+            self.r["rexmit_unjudged_board_full"] += sf.sack.unjudged
             self.r["straddles"] += [f"{sf.name}: {ex}" for ex in sf.sack.examples]
             self.r["order_only_straddles"] += [f"{sf.name}: {ex}" for ex in sf.sack.order_examples]
             for d in (C2S, S2C):

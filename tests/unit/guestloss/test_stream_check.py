@@ -196,6 +196,11 @@ def tcp_capture(name, corrupt_rexmit=False, bad_payload=False, straddle=None):
         # straddles only the first frame's edge, and the guest may have seen the second one.
         f.send(0, "A", ack=isn + 1000, sack=[(isn + 1500, isn + 3000)], same_ts=True)
         f.send(1, "PA", stream[1500:2500], seq=isn + 1500, tsecr=sack_ts)
+    elif straddle == "overflow":
+        # 17 separate ranges: one more than the guest keeps (it drops the highest).
+        for k in range(1, 17):
+            f.send(0, "A", ack=isn + 1000, sack=[(isn + 3000 + 20 * k, isn + 3010 + 20 * k)])
+        f.send(1, "PA", stream[1000:2500], seq=isn + 1000)
     elif straddle == "union":
         f.send(0, "A", ack=isn + 1000, sack=[(isn + 3500, isn + 4000)])
         f.send(1, "PA", stream[1000:2500], seq=isn + 1000)
@@ -329,6 +334,13 @@ def sack_same_millisecond_growth_not_counted():
 def sack_scoreboard_keeps_older_blocks():
     rc, r = run(tcp_capture("strun", straddle="union"), PORT)
     expect(r["straddling_sack_edge"] == 1, f"rc {rc}: {r}")
+
+
+@test
+def sack_beyond_guest_scoreboard_not_judged():
+    rc, r = run(tcp_capture("strov", straddle="overflow"), PORT)
+    expect(r["straddling_sack_edge"] == 0 and r["rexmit_unjudged_board_full"] == 1,
+           f"rc {rc}: {r}")
 
 
 @test
