@@ -129,6 +129,20 @@ static void listen_input(struct tcp_pcb *lst, const struct seg *s)
     tcp_output(c); /* SYN-ACK */
 }
 
+/* RTT sample from an ACK that acknowledges new data (or our SYN): RFC 7323 4.1 from TSecr when
+ * timestamps are on, else the RFC 6298 timing of one segment. */
+static void rtt_from_ack(struct tcp_pcb *pcb, const struct seg *s)
+{
+    if (pcb->ts_ok && s->o.has_ts && s->o.tsecr != 0) {
+        uint32_t ms = tcp_now_ts() - s->o.tsecr;
+        if (ms < 60000)
+            tcp_rtt_sample(pcb, ms * 1000);
+    } else if (pcb->rtt_timing && SEQ_GEQ(s->ack, pcb->rtt_seq)) {
+        tcp_rtt_sample(pcb, (uint32_t)((ns_port_now_ns() - pcb->rtt_start_ns) / 1000));
+        pcb->rtt_timing = false;
+    }
+}
+
 static void synsent_input(struct tcp_pcb *pcb, const struct seg *s)
 {
     struct ns_stack *st = pcb->st;
@@ -154,6 +168,8 @@ static void synsent_input(struct tcp_pcb *pcb, const struct seg *s)
     pcb->rcv_nxt = s->seq + 1;
     pcb->rcv_adv = pcb->rcv_nxt;
     apply_syn_options(pcb, &s->o, true);
+    rtt_from_ack(pcb, s); /* the SYN's round trip */
+    pcb->rtt_timing = false;
     pcb->snd_una = s->ack;
     pcb->snd_wnd = pcb->max_snd_wnd = s->wnd;
     pcb->snd_wl1 = s->seq;
@@ -351,15 +367,7 @@ static bool ack_input(struct tcp_pcb *pcb, const struct seg *s)
     }
     if (SEQ_GT(s->ack, pcb->snd_una)) {
         uint32_t acked = s->ack - pcb->snd_una;
-        /* RTT sample: RFC 7323 4.1 from TSecr when timestamps are on, else RFC 6298 timing. */
-        if (pcb->ts_ok && s->o.has_ts && s->o.tsecr != 0) {
-            uint32_t ms = tcp_now_ts() - s->o.tsecr;
-            if (ms < 60000)
-                tcp_rtt_sample(pcb, ms * 1000);
-        } else if (pcb->rtt_timing && SEQ_GEQ(s->ack, pcb->rtt_seq)) {
-            tcp_rtt_sample(pcb, (uint32_t)((ns_port_now_ns() - pcb->rtt_start_ns) / 1000));
-            pcb->rtt_timing = false;
-        }
+        rtt_from_ack(pcb, s);
         pcb->backoff = 0;
         if (SEQ_GT(s->ack, pcb->sb_seq)) {
             uint32_t data = s->ack - pcb->sb_seq;

@@ -231,8 +231,10 @@ static int act(struct mpconn *m, int i, const struct mptcp_rx_result *r, uint64_
     return v;
 }
 
-static int hk_segment(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t seq,
-                      const uint8_t *data, size_t len)
+/* One segment's MPTCP options (and, for data, where its payload sits) through the receive
+ * module on the subflow pcb belongs to; returns the TCP verdict (NS_TCP_EXT_OK for plain TCP). */
+static int rx_segment(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint8_t tcp_flags,
+                      uint32_t seq, const uint8_t *data, size_t len)
 {
     struct mpconn *m = ns_tcp_ext_ctx(pcb);
     int i = m ? sf_index(m, pcb) : -1;
@@ -241,7 +243,7 @@ static int hk_segment(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t
     struct mptcp_opt_set set;
     build_set(o, &set);
     struct mptcp_seg seg = {.seq = seq,
-                            .tcp_flags = MPTCP_TCP_ACK,
+                            .tcp_flags = tcp_flags,
                             .payload = data,
                             .len = (uint32_t)len,
                             .opts = &set,
@@ -256,26 +258,17 @@ static int hk_segment(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t
     return act(m, i, &r, old_una, old_room);
 }
 
+static int hk_segment(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t seq,
+                      const uint8_t *data, size_t len)
+{
+    return rx_segment(pcb, o, MPTCP_TCP_ACK, seq, data, len);
+}
+
 /* RFC 8684 3.5 / 3.6: a RST may carry MP_FASTCLOSE (the whole connection is over) and
  * MP_TCPRST (why this subflow was reset): read them before TCP drops the subflow. */
 static void hk_rst(struct tcp_pcb *pcb, const struct ns_tcp_opts *o)
 {
-    struct mpconn *m = ns_tcp_ext_ctx(pcb);
-    int i = m ? sf_index(m, pcb) : -1;
-    if (i < 0)
-        return;
-    struct mptcp_opt_set set;
-    build_set(o, &set);
-    struct mptcp_seg seg = {.seq = pcb->rcv_nxt,
-                            .tcp_flags = MPTCP_TCP_RST,
-                            .opts = &set,
-                            .now_us = now_us(),
-                            .wnd = pcb->snd_wnd};
-    struct mptcp_rx_result r;
-    uint64_t old_una = m->c.snd_una;
-    uint32_t old_room = mptcp_tx_room(&m->c);
-    mptcp_rx_options(&m->c, &m->c.sf[i], &seg, &r);
-    (void)act(m, i, &r, old_una, old_room); /* this subflow is dropped by TCP in any case */
+    (void)rx_segment(pcb, o, MPTCP_TCP_RST, pcb->rcv_nxt, NULL, 0); /* TCP drops it anyway */
 }
 
 /* An MP_JOIN SYN with a token we hold (3.2) is a subflow, not a connection for the service. */

@@ -363,10 +363,18 @@ void tcp_output(struct tcp_pcb *pcb)
     if (pcb->state == TCPS_SYN_SENT || pcb->state == TCPS_SYN_RCVD) {
         if (pcb->snd_nxt == pcb->iss) {
             uint8_t flags = TCP_SYN | (pcb->state == TCPS_SYN_RCVD ? TCP_ACK : 0);
-            if (SEQ_GT(pcb->snd_max, pcb->iss)) {
+            bool again = SEQ_GT(pcb->snd_max, pcb->iss);
+            if (again) {
                 pcb->retransmits++;
                 pcb->st->stats.tcp_retransmits++;
             }
+            /* RFC 6298 2.1-2.2 and 3 (Karn): a SYN or SYN-ACK sent once is timed, so a peer
+             * without timestamps still gives a first RTT sample (the MPTCP packet scheduler
+             * compares subflows by it); one sent again is not. With timestamps negotiated the
+             * third ACK's TSecr gives the sample instead (RFC 7323 4.1). */
+            pcb->rtt_timing = !again && !pcb->ts_ok;
+            pcb->rtt_seq = pcb->iss + 1;
+            pcb->rtt_start_ns = ns_port_now_ns();
             (void)tcp_xmit(pcb, pcb->iss, flags, 0);
             pcb->snd_nxt = pcb->iss + 1;
             if (SEQ_GT(pcb->snd_nxt, pcb->snd_max))

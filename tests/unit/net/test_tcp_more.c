@@ -536,6 +536,45 @@ static void ext_syn(uint16_t port, uint8_t subtype)
     h_send_tcp(&syn, false);
 }
 
+/* A handshake without options from `port`: SYN, then the third ACK `ms` later (after `rto_ms` of
+ * timers first, which retransmit the SYN-ACK when long enough). Returns the accepted socket. */
+static struct tcp_pcb *plain_handshake(uint16_t port, uint64_t rto_ms, uint64_t ms)
+{
+    struct h_seg syn = {.sport = port, .dport = 7, .seq = 500, .flags = F_SYN, .wnd = 65535};
+    h_send_tcp(&syn, false);
+    struct h_seg sa;
+    assert_true(h_parse_tcp(h_last_tcp(), &sa));
+    assert_int_equal(sa.flags, F_SYN | F_ACK);
+    if (rto_ms)
+        h_advance_ms(rto_ms);
+    h_now_ns += ms * 1000000ull;
+    struct h_seg a = {
+        .sport = port, .dport = 7, .seq = 501, .ack = sa.seq + 1, .flags = F_ACK, .wnd = 65535};
+    h_send_tcp(&a, false);
+    struct tcp_pcb *c = ns_tcp_accept(lst);
+    assert_non_null(c);
+    return c;
+}
+
+static void test_syn_ack_timed_without_timestamps(void **state)
+{
+    (void)state;
+    /* RFC 6298 2.2: the SYN-ACK's round trip is the first sample, here 25 ms. */
+    struct tcp_pcb *c = plain_handshake(41020, 0, 25);
+    struct ns_tcp_info in;
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.srtt_us, 25000);
+    assert_int_equal(in.rttvar_us, 12500);
+    ns_tcp_abort(c);
+    /* Karn (RFC 6298 3): a SYN-ACK sent again gives no sample. */
+    h_clear_out();
+    c = plain_handshake(41021, 1100, 25);
+    assert_true(h_stack()->stats.tcp_retransmits > 0);
+    ns_tcp_get_info(c, &in);
+    assert_int_equal(in.srtt_us, 0);
+    ns_tcp_abort(c);
+}
+
 static void test_extension_subflow_syn_and_rst(void **state)
 {
     (void)state;
@@ -792,6 +831,7 @@ int run_tcp_more_tests(void)
         cmocka_unit_test_setup_teardown(test_no_pure_ack_before_established, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cwnd_byte_counting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extension_subflow_syn_and_rst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syn_ack_timed_without_timestamps, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
 }
