@@ -8,6 +8,7 @@ import io
 import json
 import os
 import random
+import shutil
 import struct
 import sys
 import tempfile
@@ -419,6 +420,7 @@ def main():
         except Exception as e:  # pylint: disable=broad-except
             bad += 1
             print(f"FAIL {fn.__name__} :: {str(e)[:400]}")
+    shutil.rmtree(TMP, ignore_errors=True)
     return 1 if bad else 0
 
 
