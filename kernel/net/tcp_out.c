@@ -257,6 +257,17 @@ void tcp_retransmit_last(struct tcp_pcb *pcb)
     uint32_t start = end - pcb->sb_seq > pcb->mss ? end - pcb->mss : pcb->sb_seq;
     if (SEQ_LT(start, pcb->snd_una))
         start = pcb->snd_una;
+    /* The probe is there to draw the peer's SACK feedback (RFC 8985 7.3). Bytes it has SACKed
+     * are never resent (retransmit_at would send them up to the block's end); when it SACKed
+     * the whole tail that feedback is in hand, and the probe goes to the first hole at snd_una,
+     * the segment the SACKs say is missing (RFC 6675 section 4 would retransmit it first). */
+    uint32_t skip = sack_block_end(pcb, start);
+    if (SEQ_GEQ(skip, end)) {
+        start = pcb->snd_una;
+        end = end - start > pcb->mss ? start + pcb->mss : end;
+    } else {
+        start = skip;
+    }
     (void)retransmit_at(pcb, start, end - start);
 }
 

@@ -810,6 +810,69 @@ static void test_tail_loss_probe(void **state)
     assert_int_equal(h_stack()->stats.tcp_rto_expired, 0);
 }
 
+/* The probe never resends bytes the peer SACKed: with the whole tail SACKed it goes to the hole. */
+static void test_tail_loss_probe_skips_sacked_tail(void **state)
+{
+    (void)state;
+    struct h_peer p = new_peer(41013);
+    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    h_clear_out();
+    ns_tcp_send(c, "x", 1);
+    struct h_seg s;
+    assert_true(h_parse_tcp(h_last_tcp(), &s));
+    const uint8_t *ts = h_find_opt(&s, 8);
+    uint8_t tsecr[4];
+    memcpy(tsecr, ts + 2, 4);
+    h_now_ns += 10 * 1000000ull; /* RTT sample: 10 ms */
+    struct h_seg a = {.sport = p.port,
+                      .dport = 7,
+                      .seq = p.snd_nxt,
+                      .ack = s.seq + 1,
+                      .flags = F_ACK,
+                      .wnd = 0xffff};
+    uint8_t o[24] = {1, 1, 8, 10, 0, 0, 0, 9};
+    memcpy(o + 8, tsecr, 4);
+    memcpy(a.opt, o, 12);
+    a.optlen = 12;
+    h_send_tcp(&a, false);
+    uint8_t big[3000];
+    memset(big, 't', sizeof(big));
+    h_clear_out();
+    assert_int_equal(ns_tcp_send(c, big, sizeof(big)), 3000);
+    assert_int_equal(h_count_tcp(), 3);
+    struct h_seg first, second, last;
+    assert_true(h_parse_tcp(h_last_tcp() - 2, &first));
+    assert_true(h_parse_tcp(h_last_tcp() - 1, &second));
+    assert_true(h_parse_tcp(h_last_tcp(), &last));
+    /* The peer got segments 2 and 3, not 1: one duplicate ACK SACKing them (RFC 2018 3). */
+    uint32_t l = second.seq, r = last.seq + last.len;
+    uint8_t sack[12] = {1,
+                        1,
+                        5,
+                        10,
+                        (uint8_t)(l >> 24),
+                        (uint8_t)(l >> 16),
+                        (uint8_t)(l >> 8),
+                        (uint8_t)l,
+                        (uint8_t)(r >> 24),
+                        (uint8_t)(r >> 16),
+                        (uint8_t)(r >> 8),
+                        (uint8_t)r};
+    memcpy(o + 12, sack, 12);
+    memcpy(a.opt, o, 24);
+    a.optlen = 24;
+    h_send_tcp(&a, false);
+    int sent = h_count_tcp();
+    h_advance_ms(25);
+    assert_int_equal(h_stack()->stats.tcp_tlp_probes, 1);
+    assert_int_equal(h_count_tcp(), sent + 1);
+    struct h_seg probe;
+    assert_true(h_parse_tcp(h_last_tcp(), &probe));
+    assert_int_equal(probe.seq, first.seq);
+    assert_int_equal(probe.len, first.len);
+    ns_tcp_abort(c);
+}
+
 int run_tcp_more_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -832,6 +895,7 @@ int run_tcp_more_tests(void)
         cmocka_unit_test_setup_teardown(test_cwnd_byte_counting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extension_subflow_syn_and_rst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syn_ack_timed_without_timestamps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_loss_probe_skips_sacked_tail, setup, teardown),
     };
     return cmocka_run_group_tests_name("net-tcp-more", tests, NULL, NULL);
 }
