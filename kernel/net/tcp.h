@@ -49,6 +49,7 @@ bool ns_tcp_parse_options(const uint8_t *p, size_t len, bool syn, struct ns_tcp_
 #define NS_TCP_EXT_OK      0 /* carry on */
 #define NS_TCP_EXT_ACK_NOW 1 /* acknowledge this segment at once */
 #define NS_TCP_EXT_RESET   2 /* reset this connection (subflow) now */
+#define NS_TCP_EXT_DROP    3 /* do not queue this segment's payload (nor its FIN); ACK at once */
 
 struct ns_tcp_ext_ops {
     /* A SYN reached a listener that carries these ops. Return 0 to go on, <0 to refuse (RST). */

@@ -569,6 +569,13 @@ static void sync_input(struct tcp_pcb *pcb, struct seg *s)
             }
             if (verdict == NS_TCP_EXT_ACK_NOW)
                 pcb->ack_now = true;
+            if (verdict == NS_TCP_EXT_DROP) {
+                /* The layer above cannot take it yet: as if lost; the duplicate ACK asks for
+                 * what is missing. */
+                len = 0;
+                fin = false;
+                pcb->ack_now = true;
+            }
         }
         if (len)
             queue_data(pcb, seq, d, len);

@@ -169,6 +169,8 @@ static int act(struct mpconn *m, int i, const struct mptcp_rx_result *r, uint64_
     int v = NS_TCP_EXT_OK;
     if (r->verdict & MPTCP_RX_ACK_NOW)
         v = NS_TCP_EXT_ACK_NOW;
+    if (r->verdict & MPTCP_RX_DROP_SEG)
+        v = NS_TCP_EXT_DROP;
     if (r->verdict & MPTCP_RX_FALLBACK) {
         mp->stats.fallbacks++;
         mp->stats.fb_no_mpc_ack += r->fallback_reason == MPTCP_FB_NO_MPC_ACK;

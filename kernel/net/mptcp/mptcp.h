@@ -249,6 +249,8 @@ struct mptcp_seg {
 #define MPTCP_RX_RESET_CONN 0x10 /* MP_FASTCLOSE: reset every subflow, close the connection */
 #define MPTCP_RX_FALLBACK   0x20 /* connection just fell back to TCP (send no more options) */
 #define MPTCP_RX_SF_UP      0x40 /* a subflow became established */
+#define MPTCP_RX_DROP_SEG   0x80 /* not yet: TCP must not queue this payload (the peer resends it) \
+                                  */
 
 struct mptcp_rx_result {
     uint32_t verdict;

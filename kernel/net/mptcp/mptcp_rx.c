@@ -214,6 +214,17 @@ static void on_mpc_ack(struct mptcp_conn *c, struct mptcp_subflow *sf, const str
 {
     const struct mptcp_opt_set *o = seg->opts;
     uint32_t rel = seg->seq - sf->irs;
+    if ((!o || !mptcp_has(o, MPTCP_SUB_CAPABLE)) && o && mptcp_has(o, MPTCP_SUB_DSS)) {
+        /* 3.1: a DSS shows the peer speaks MPTCP and is past its third ACK, which was lost with
+         * its first data (RFC 8684 3.1 puts MP_CAPABLE on those two only; a Linux client repeats it
+         * only on a resent first segment). Without the peer's key its DSNs mean
+         * nothing: keep waiting, and have TCP drop the payload so that first segment, with its
+         * MP_CAPABLE, is sent again. Falling back here (as for a path that strips options) made
+         * a connection plain TCP after a loss burst. */
+        res->verdict |= MPTCP_RX_DROP_SEG;
+        res->drop_reason = MPTCP_DROP_STATE;
+        return;
+    }
     if (!o || !mptcp_has(o, MPTCP_SUB_CAPABLE) || o->opt[MPTCP_SUB_CAPABLE].u.mpc.nkeys != 2) {
         /* 3.1: no MP_CAPABLE on the third ACK: the path strips options; continue as TCP. */
         sf->state = SF_ESTABLISHED;

@@ -146,6 +146,59 @@ static void fallback_when_third_ack_lacks_mp_capable(void **s)
     assert_int_equal(mptcp_tx_opts(C, &C->sf[0], &ts, 0, b, 40), 0);
 }
 
+/* The third ACK and the first data (the only segments that carry MP_CAPABLE) lost: what arrives
+ * next has a DSS but no key. That is MPTCP, not a path stripping options: wait for the resent
+ * first segment instead of falling back (RFC 8684 3.1). */
+static void dss_before_the_third_ack_waits_for_mp_capable(void **s)
+{
+    (void)s;
+    struct mptcp_opt_set syn;
+    memset(&syn, 0, sizeof(syn));
+    struct mptcp_opt o = h_mpc(0, 0, 0, 0, false);
+    h_set_one(&syn, &o);
+    assert_int_equal(mptcp_accept_capable(C, &table, &syn, H_KEY_B, H_ISS, H_IRS), 0);
+    uint64_t dsn1 = mptcp_key_idsn(H_KEY_A) + 1;
+    uint8_t d[200];
+    for (int i = 0; i < 200; i++)
+        d[i] = (uint8_t)i;
+    /* the second data segment, out of order, with its mapping */
+    struct mptcp_opt_set m2;
+    memset(&m2, 0, sizeof(m2));
+    o = h_dss_map(dsn1 + 100, 101, 100, true, false);
+    h_set_one(&m2, &o);
+    struct mptcp_rx_result r;
+    h_seg(C, &C->sf[0], 101, d + 100, 100, &m2, 0, &r);
+    assert_true(r.verdict & MPTCP_RX_DROP_SEG);
+    assert_false(r.verdict & (MPTCP_RX_FALLBACK | MPTCP_RX_SF_UP));
+    assert_int_equal(r.accepted, 0);
+    assert_int_not_equal(C->state, MPC_FALLBACK);
+    /* a pure ACK with a DATA_ACK only: the same */
+    struct mptcp_opt_set a;
+    memset(&a, 0, sizeof(a));
+    memset(&o, 0, sizeof(o));
+    o.subtype = MPTCP_SUB_DSS;
+    o.u.dss.flags = DSS_FLAG_A_ACK | DSS_FLAG_a_ACK8;
+    o.u.dss.data_ack = mptcp_key_idsn(H_KEY_B) + 1;
+    h_set_one(&a, &o);
+    h_seg(C, &C->sf[0], 201, NULL, 0, &a, 0, &r);
+    assert_true(r.verdict & MPTCP_RX_DROP_SEG);
+    assert_int_not_equal(C->state, MPC_FALLBACK);
+    /* the first segment again, with MP_CAPABLE and its data-level length (3.1): established */
+    struct mptcp_opt_set m1;
+    memset(&m1, 0, sizeof(m1));
+    o = h_mpc(2, H_KEY_A, H_KEY_B, 100, false);
+    h_set_one(&m1, &o);
+    h_seg(C, &C->sf[0], 1, d, 100, &m1, 0, &r);
+    assert_true(r.verdict & MPTCP_RX_SF_UP);
+    assert_int_equal(C->state, MPC_ESTABLISHED);
+    assert_int_equal(r.accepted, 100);
+    h_seg(C, &C->sf[0], 101, d + 100, 100, &m2, 0, &r); /* TCP offers the rest again */
+    assert_int_equal(r.accepted, 100);
+    uint8_t out[256];
+    assert_int_equal(mptcp_read(C, out, sizeof(out)), 200);
+    assert_memory_equal(out, d, 200);
+}
+
 static void fallback_when_options_vanish_before_any_dss(void **s)
 {
     (void)s;
@@ -693,6 +746,7 @@ int main(void)
         T(third_ack_with_foreign_key_resets),
         T(syn_classification),
         T(fallback_when_third_ack_lacks_mp_capable),
+        T(dss_before_the_third_ack_waits_for_mp_capable),
         T(fallback_when_options_vanish_before_any_dss),
         T(join_full_exchange),
         T(join_with_bad_hmac_is_reset),

@@ -389,6 +389,8 @@ static int x_seg(struct tcp_pcb *pcb, const struct ns_tcp_opts *o, uint32_t seq,
     hook_seg++;
     if (len >= 5 && !memcmp(d, "RESET", 5))
         return NS_TCP_EXT_RESET;
+    if (len >= 4 && !memcmp(d, "DROP", 4))
+        return NS_TCP_EXT_DROP;
     return len >= 3 && !memcmp(d, "ACK", 3) ? NS_TCP_EXT_ACK_NOW : NS_TCP_EXT_OK;
 }
 
@@ -507,6 +509,17 @@ static void test_extension_hooks(void **state)
     assert_int_equal(hook_seg, 2); /* the third ACK (a pure ACK) reached the hook too */
     assert_int_equal(hook_bytes, 10);
     assert_int_equal(ns_tcp_readable(c), 0);
+    /* A payload the layer above cannot take yet is not queued and is answered at once with an
+     * ACK that still asks for it. */
+    uint32_t want = p.snd_nxt;
+    h_clear_out();
+    h_peer_send(&p, F_ACK | F_FIN, "DROP-me", 7, true);
+    assert_int_equal(hook_bytes, 10);
+    assert_int_equal(ns_tcp_readable(c), 0);
+    struct h_seg ack;
+    assert_true(h_parse_tcp(h_last_tcp(), &ack));
+    assert_int_equal(ack.ack, want);
+    p.snd_nxt = want; /* the peer sends other bytes there */
     /* The hook shortens our data segments to 100 bytes. */
     uint8_t big[300];
     memset(big, 'q', sizeof(big));
