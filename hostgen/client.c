@@ -1,6 +1,7 @@
 /* client.c: the generator's event loop: timed sends (timerfd + spin), response checks, telemetry.
  */
 #include "client.h"
+#include "report.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -558,16 +559,6 @@ static void arm_timer(struct client *cl, int64_t at)
         panic("timerfd_settime: %s", strerror(errno));
 }
 
-static FILE *open_out(const char *dir, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        fprintf(stderr, "hostgen: cannot write %s: %s\n", path, strerror(errno));
-    return f;
-}
-
 static int setup(struct client *cl)
 {
     const struct hg_opts *o = cl->o;
@@ -606,8 +597,8 @@ static int setup(struct client *cl)
         if (unlink(stale) != 0 && errno != ENOENT)
             return -1;
     }
-    cl->tele = o->telemetry_ms ? open_out(o->out, "telemetry.csv") : NULL;
-    cl->events = o->events ? open_out(o->out, "events.csv") : NULL;
+    cl->tele = o->telemetry_ms ? report_open(o->out, "telemetry.csv") : NULL;
+    cl->events = o->events ? report_open(o->out, "events.csv") : NULL;
     if ((o->telemetry_ms && !cl->tele) || (o->events && !cl->events))
         return -1;
     if (cl->tele)

@@ -48,7 +48,7 @@ int report_totals(const struct run_result *r, struct report_totals *t)
     return 0;
 }
 
-static FILE *open_in(const char *dir, const char *name)
+FILE *report_open(const char *dir, const char *name)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -69,7 +69,7 @@ static int close_checked(FILE *f, const char *name)
 
 static int write_requests(const char *dir, const struct run_result *r)
 {
-    FILE *f = open_in(dir, "requests.csv");
+    FILE *f = report_open(dir, "requests.csv");
     if (f == NULL)
         return -1;
     static char big[1 << 20];
@@ -120,7 +120,7 @@ static void json_stats(FILE *f, const char *name, const struct stats_summary *s,
 static int write_json(const struct hg_opts *o, const struct run_result *r,
                       const struct report_totals *t)
 {
-    FILE *f = open_in(o->out, "summary.json");
+    FILE *f = report_open(o->out, "summary.json");
     if (f == NULL)
         return -1;
     char srv[INET_ADDRSTRLEN];
@@ -193,7 +193,7 @@ static int write_json(const struct hg_opts *o, const struct run_result *r,
 static int write_csv(const struct hg_opts *o, const struct run_result *r,
                      const struct report_totals *t)
 {
-    FILE *f = open_in(o->out, "summary.csv");
+    FILE *f = report_open(o->out, "summary.csv");
     if (f == NULL)
         return -1;
     const struct stats_summary *l = &t->latency, *s = &t->send_err;

@@ -484,6 +484,18 @@ void ns_mp_attach(struct ns_mp *mp, struct tcp_pcb *listener)
     ns_tcp_set_ext(listener, &mp_ops, mp);
 }
 
+struct tcp_pcb *ns_mp_listen(struct ns_stack *st, struct ns_mp *mp, uint16_t port, int backlog,
+                             ns_tcp_cb on_accept, void *arg, int *err)
+{
+    struct tcp_pcb *l = ns_tcp_listen(st, 0, port, backlog, err);
+    if (!l)
+        return NULL;
+    if (mp)
+        ns_mp_attach(mp, l);
+    ns_tcp_set_callback(l, on_accept, arg);
+    return l;
+}
+
 static struct tcp_pcb *pick_subflow(const struct mpconn *m, size_t *room);
 
 /* True when every subflow mapping DSN d is in RTO back-off (its path may be down) and at least

@@ -20,6 +20,10 @@ struct ns_mp *ns_mp_create(struct ns_stack *st);
 void ns_mp_destroy(struct ns_mp *mp);
 /* Makes a listener accept MP_CAPABLE and MP_JOIN (on any local address). */
 void ns_mp_attach(struct ns_mp *mp, struct tcp_pcb *listener);
+/* A service listener on 0.0.0.0:port (so MP_JOINs to any local address reach it), MPTCP when mp
+ * is not NULL, with its accept callback set. NULL and *err (NS_E*) on failure. */
+struct tcp_pcb *ns_mp_listen(struct ns_stack *st, struct ns_mp *mp, uint16_t port, int backlog,
+                             ns_tcp_cb on_accept, void *arg, int *err);
 /* Runs the MPTCP timers (ADD_ADDR retransmission); call at least every 100 ms. */
 void ns_mp_poll(struct ns_mp *mp);
 

@@ -104,8 +104,11 @@ static int32_t op_listen(const struct netapi_req *rq)
     if (idx < 0)
         return NETAPI_ENOSLOT;
     int err = 0;
-    struct tcp_pcb *l = ns_tcp_listen(&netd_stack, 0, (uint16_t)rq->port,
-                                      rq->backlog ? (int)rq->backlog : 16, &err);
+    /* MPTCP (RFC 8684) on every service listener: MP_CAPABLE, and MP_JOIN on either NIC's
+       address (the listener is bound to 0.0.0.0). */
+    struct tcp_pcb *l =
+        ns_mp_listen(&netd_stack, netd_mp, (uint16_t)rq->port, rq->backlog ? (int)rq->backlog : 16,
+                     on_event, (void *)(uintptr_t)idx, &err);
     if (l == NULL) {
         slot_free(&slots[idx]);
         return err ? err : NETAPI_EINVAL;
@@ -114,11 +117,6 @@ static int32_t op_listen(const struct netapi_req *rq)
     slots[idx].listener = true;
     slots[idx].owner = rq->notify;
     slots[idx].bit = rq->bit;
-    /* MPTCP (RFC 8684) on every service listener: MP_CAPABLE, and MP_JOIN on either NIC's
-       address (the listener is bound to 0.0.0.0). */
-    if (netd_mp != NULL)
-        ns_mp_attach(netd_mp, l);
-    ns_tcp_set_callback(l, on_event, (void *)(uintptr_t)idx);
     return handle_of(idx);
 }
 

@@ -156,13 +156,7 @@ static void on_accept(void *arg, struct tcp_pcb *l, unsigned ev)
 int rpc_svc_start(struct ns_stack *st, struct ns_mp *mp, uint16_t port, int backlog)
 {
     int err = 0;
-    struct tcp_pcb *l = ns_tcp_listen(st, 0, port, backlog, &err);
-    if (!l)
-        return err;
-    if (mp)
-        ns_mp_attach(mp, l);
-    ns_tcp_set_callback(l, on_accept, NULL);
-    return 0;
+    return ns_mp_listen(st, mp, port, backlog, on_accept, NULL, &err) ? 0 : err;
 }
 
 void rpc_svc_get_counts(struct rpc_svc_counts *c)
