@@ -3,13 +3,13 @@
 #include "core/log.h"
 #include "services/netapi.h"
 #include "services/netd.h"
+#include "services/svc_loop.h"
 #include "services/svc_ready.h"
 
 /* RFC 863: "TCP Based Discard Service ... listen on TCP port 9". */
 #define DISCARD_PORT      9
 #define DISCARD_BACKLOG   16
 #define DISCARD_MAX_CONNS 64
-#define EV_BIT            1u
 
 static int conns[DISCARD_MAX_CONNS];
 static struct notification note;
@@ -57,31 +57,22 @@ static void accept_all(int l)
     }
 }
 
+static void on_event(int h)
+{
+    int *slot = find(h);
+    if (slot != NULL)
+        service(slot);
+}
+
 void discard_thread(void *arg)
 {
     (void)arg;
-    notification_init(&note);
-    int l = net_listen(DISCARD_PORT, DISCARD_BACKLOG, &note, EV_BIT);
-    svc_ready(SVC_READY_DISCARD, l >= 0);
-    if (l < 0) {
-        LOGE("discard: cannot listen on port %d: %d", DISCARD_PORT, l);
-        thread_exit(1);
-    }
-    struct netapi_event ev[NETAPI_MAX_EVENTS];
-    for (;;) {
-        notify_wait(&note, 0);
-        int k;
-        do {
-            k = net_events(&note, ev, NETAPI_MAX_EVENTS);
-            for (int i = 0; i < k; i++) {
-                if (ev[i].handle == l) {
-                    accept_all(l);
-                    continue;
-                }
-                int *slot = find(ev[i].handle);
-                if (slot != NULL)
-                    service(slot);
-            }
-        } while (k == NETAPI_MAX_EVENTS);
-    }
+    static const struct svc_loop loop = {.note = &note,
+                                         .name = "discard",
+                                         .port = DISCARD_PORT,
+                                         .backlog = DISCARD_BACKLOG,
+                                         .ready = SVC_READY_DISCARD,
+                                         .accept_all = accept_all,
+                                         .event = on_event};
+    svc_loop_run(&loop);
 }

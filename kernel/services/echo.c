@@ -3,6 +3,7 @@
 #include "mm/heap.h"
 #include "services/netapi.h"
 #include "services/netd.h"
+#include "services/svc_loop.h"
 #include "services/svc_ready.h"
 
 /* RFC 862: "TCP Based Echo Service ... listen on TCP port 7". */
@@ -10,7 +11,6 @@
 #define ECHO_BACKLOG   64
 #define ECHO_BUF       8192
 #define ECHO_MAX_CONNS 256
-#define EV_BIT         1u
 
 struct econn {
     int h;
@@ -89,31 +89,22 @@ static void accept_all(int l)
     }
 }
 
+static void on_event(int h)
+{
+    struct econn **slot = find(h);
+    if (slot != NULL)
+        service(slot);
+}
+
 void echo_thread(void *arg)
 {
     (void)arg;
-    notification_init(&note);
-    int l = net_listen(ECHO_PORT, ECHO_BACKLOG, &note, EV_BIT);
-    svc_ready(SVC_READY_ECHO, l >= 0);
-    if (l < 0) {
-        LOGE("echo: cannot listen on port %d: %d", ECHO_PORT, l);
-        thread_exit(1);
-    }
-    struct netapi_event ev[NETAPI_MAX_EVENTS];
-    for (;;) {
-        notify_wait(&note, 0);
-        int k;
-        do {
-            k = net_events(&note, ev, NETAPI_MAX_EVENTS);
-            for (int i = 0; i < k; i++) {
-                if (ev[i].handle == l) {
-                    accept_all(l);
-                    continue;
-                }
-                struct econn **slot = find(ev[i].handle);
-                if (slot != NULL)
-                    service(slot);
-            }
-        } while (k == NETAPI_MAX_EVENTS);
-    }
+    static const struct svc_loop loop = {.note = &note,
+                                         .name = "echo",
+                                         .port = ECHO_PORT,
+                                         .backlog = ECHO_BACKLOG,
+                                         .ready = SVC_READY_ECHO,
+                                         .accept_all = accept_all,
+                                         .event = on_event};
+    svc_loop_run(&loop);
 }

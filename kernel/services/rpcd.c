@@ -8,12 +8,12 @@
 #include "services/p2p_records.h"
 #include "services/rpcd_session.h"
 #include "services/services.h"
+#include "services/svc_loop.h"
 #include "services/svc_ready.h"
 
 #define RPCD_BACKLOG   64
 #define RPCD_MAX_CONNS 256
 #define RPCD_CHUNK     8192
-#define EV_BIT         1u
 
 /* One request's packet-to-process times (docs/records.md), filled as its bytes are read. */
 struct rtrack {
@@ -197,32 +197,29 @@ static void accept_all(int l)
     }
 }
 
+static void on_event(int h)
+{
+    struct rconn **slot = find(h);
+    if (slot != NULL)
+        service(slot);
+}
+
+/* wake_ns of the records (docs/records.md 1): rpcd running again after a wait. */
+static void on_wake(void)
+{
+    resumed_ns = clock_ns();
+}
+
 void rpcd_thread(void *arg)
 {
     (void)arg;
-    notification_init(&note);
-    int l = net_listen(svc_cfg.rpcd_port, RPCD_BACKLOG, &note, EV_BIT);
-    svc_ready(SVC_READY_RPCD, l >= 0);
-    if (l < 0) {
-        LOGE("rpcd: cannot listen on port %u: %d", svc_cfg.rpcd_port, l);
-        thread_exit(1);
-    }
-    struct netapi_event ev[NETAPI_MAX_EVENTS];
-    for (;;) {
-        notify_wait(&note, 0);
-        resumed_ns = clock_ns();
-        int k;
-        do {
-            k = net_events(&note, ev, NETAPI_MAX_EVENTS);
-            for (int i = 0; i < k; i++) {
-                if (ev[i].handle == l) {
-                    accept_all(l);
-                    continue;
-                }
-                struct rconn **slot = find(ev[i].handle);
-                if (slot != NULL)
-                    service(slot);
-            }
-        } while (k == NETAPI_MAX_EVENTS);
-    }
+    static struct svc_loop loop = {.note = &note,
+                                   .name = "rpcd",
+                                   .backlog = RPCD_BACKLOG,
+                                   .ready = SVC_READY_RPCD,
+                                   .accept_all = accept_all,
+                                   .event = on_event,
+                                   .woke = on_wake};
+    loop.port = svc_cfg.rpcd_port; /* rpcd_port= on the kernel command line */
+    svc_loop_run(&loop);
 }
