@@ -19,6 +19,12 @@ bed_ns_sysctls() {
   if ip netns exec "$ns" test -e /proc/sys/net/mptcp/blackhole_timeout; then
     ip netns exec "$ns" sysctl -qw net.mptcp.blackhole_timeout=0 || return 1
   fi
+  # Likewise a connection whose SYN + MP_CAPABLE went unanswered twice (a lost SYN, a peer
+  # still booting) would drop MPTCP by itself (syn_retrans_before_tcp_fallback, default 2): the
+  # bed measures MPTCP, so let SYNs keep their MP_CAPABLE (255 is the sysctl's maximum).
+  if ip netns exec "$ns" test -e /proc/sys/net/mptcp/syn_retrans_before_tcp_fallback; then
+    ip netns exec "$ns" sysctl -qw net.mptcp.syn_retrans_before_tcp_fallback=255 || return 1
+  fi
 }
 
 bed_ns_add() {

@@ -29,6 +29,8 @@ mpb_stats() {
 mpb_sysctls() {
     mpb_in sysctl -qw net.mptcp.enabled=1 net.mptcp.pm_type=0 net.mptcp.checksum_enabled=0 || return 1
     mpb_in sysctl -qw net.mptcp.blackhole_timeout=0 2>/dev/null || true
+    # Linux drops MP_CAPABLE from a SYN sent a third time (default 2): not under test here.
+    mpb_in sysctl -qw net.mptcp.syn_retrans_before_tcp_fallback=255 2>/dev/null || true
 }
 
 # mpb_limits 2path|1path|tcp: the client's path-manager limits for the next connections. One path =
