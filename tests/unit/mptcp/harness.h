@@ -47,21 +47,37 @@ static inline struct mptcp_opt h_dss_map(uint64_t dsn, uint32_t ssn, uint16_t le
     return o;
 }
 
-/* Server side of an MP_CAPABLE handshake up to "fully established" (third ACK processed). */
-static inline int h_establish_keys(struct mptcp_conn *c, struct mptcp_token_table *t,
-                                   uint64_t key_a, uint64_t key_b, bool csum)
+/* An MP_CAPABLE SYN (RFC 8684 3.1: no key) with the checksum flag as given. */
+static inline struct mptcp_opt_set h_mpc_syn(bool csum)
 {
     struct mptcp_opt_set syn;
     memset(&syn, 0, sizeof(syn));
     struct mptcp_opt o = h_mpc(0, 0, 0, 0, csum);
     h_set_one(&syn, &o);
+    return syn;
+}
+
+/* Server side of an MP_CAPABLE SYN with key_b on the initial subflow (H_ISS, H_IRS); 0 or the
+ * module's error. The connection then waits for the third ACK. */
+static inline int h_accept_syn(struct mptcp_conn *c, struct mptcp_token_table *t, uint64_t key_b,
+                               bool csum)
+{
+    struct mptcp_opt_set syn = h_mpc_syn(csum);
+    return mptcp_accept_capable(c, t, &syn, key_b, H_ISS, H_IRS);
+}
+
+/* Server side of an MP_CAPABLE handshake up to "fully established" (third ACK processed). */
+static inline int h_establish_keys(struct mptcp_conn *c, struct mptcp_token_table *t,
+                                   uint64_t key_a, uint64_t key_b, bool csum)
+{
+    struct mptcp_opt_set syn = h_mpc_syn(csum);
     if (mptcp_syn_classify(t, &syn) != MPTCP_SYN_CAPABLE)
         return -1;
     if (mptcp_accept_capable(c, t, &syn, key_b, H_ISS, H_IRS) != 0)
         return -2;
     struct mptcp_opt_set ack;
     memset(&ack, 0, sizeof(ack));
-    o = h_mpc(2, key_a, key_b, 0, csum);
+    struct mptcp_opt o = h_mpc(2, key_a, key_b, 0, csum);
     h_set_one(&ack, &o);
     struct mptcp_seg seg = {.seq = H_IRS + 1, .tcp_flags = MPTCP_TCP_ACK, .opts = &ack};
     struct mptcp_rx_result r;

@@ -64,11 +64,7 @@ static void capable_handshake_and_first_data_ack(void **s)
 static void synack_carries_our_key(void **s)
 {
     (void)s;
-    struct mptcp_opt_set syn;
-    memset(&syn, 0, sizeof(syn));
-    struct mptcp_opt o = h_mpc(0, 0, 0, 0, true);
-    h_set_one(&syn, &o);
-    assert_int_equal(mptcp_accept_capable(C, &table, &syn, H_KEY_B, H_ISS, H_IRS), 0);
+    assert_int_equal(h_accept_syn(C, &table, H_KEY_B, true), 0);
     uint8_t b[40];
     size_t n = mptcp_synack_opts(C, &C->sf[0], b, sizeof(b));
     assert_int_equal(n, 12);
@@ -121,11 +117,7 @@ static void syn_classification(void **s)
 static void fallback_when_third_ack_lacks_mp_capable(void **s)
 {
     (void)s;
-    struct mptcp_opt_set syn;
-    memset(&syn, 0, sizeof(syn));
-    struct mptcp_opt o = h_mpc(0, 0, 0, 0, false);
-    h_set_one(&syn, &o);
-    assert_int_equal(mptcp_accept_capable(C, &table, &syn, H_KEY_B, H_ISS, H_IRS), 0);
+    assert_int_equal(h_accept_syn(C, &table, H_KEY_B, false), 0);
     struct mptcp_rx_result r;
     const uint8_t d[] = "hello, plain TCP";
     h_seg(C, &C->sf[0], 1, d, 16, NULL, 0, &r);
@@ -152,11 +144,7 @@ static void fallback_when_third_ack_lacks_mp_capable(void **s)
 static void dss_before_the_third_ack_waits_for_mp_capable(void **s)
 {
     (void)s;
-    struct mptcp_opt_set syn;
-    memset(&syn, 0, sizeof(syn));
-    struct mptcp_opt o = h_mpc(0, 0, 0, 0, false);
-    h_set_one(&syn, &o);
-    assert_int_equal(mptcp_accept_capable(C, &table, &syn, H_KEY_B, H_ISS, H_IRS), 0);
+    assert_int_equal(h_accept_syn(C, &table, H_KEY_B, false), 0);
     uint64_t dsn1 = mptcp_key_idsn(H_KEY_A) + 1;
     uint8_t d[200];
     for (int i = 0; i < 200; i++)
@@ -164,7 +152,7 @@ static void dss_before_the_third_ack_waits_for_mp_capable(void **s)
     /* the second data segment, out of order, with its mapping */
     struct mptcp_opt_set m2;
     memset(&m2, 0, sizeof(m2));
-    o = h_dss_map(dsn1 + 100, 101, 100, true, false);
+    struct mptcp_opt o = h_dss_map(dsn1 + 100, 101, 100, true, false);
     h_set_one(&m2, &o);
     struct mptcp_rx_result r;
     h_seg(C, &C->sf[0], 101, d + 100, 100, &m2, 0, &r);
@@ -313,11 +301,7 @@ static void join_with_bad_hmac_is_reset(void **s)
 static void join_refused_before_established_and_when_full(void **s)
 {
     (void)s;
-    struct mptcp_opt_set syn;
-    memset(&syn, 0, sizeof(syn));
-    struct mptcp_opt o = h_mpc(0, 0, 0, 0, false);
-    h_set_one(&syn, &o);
-    assert_int_equal(mptcp_accept_capable(C, &table, &syn, H_KEY_B, H_ISS, H_IRS), 0);
+    assert_int_equal(h_accept_syn(C, &table, H_KEY_B, false), 0);
     struct mptcp_opt_set js;
     memset(&js, 0, sizeof(js));
     struct mptcp_opt j;

@@ -775,30 +775,42 @@ static void test_half_close(void **state)
     ns_tcp_close(c);
 }
 
-/* RFC 8985 7: with SACK and an RTT sample, a silent tail gets a probe after 2*SRTT, long
- * before the RTO: the last segment goes again so the peer's SACK reveals what was lost. */
-static void test_tail_loss_probe(void **state)
+/* A connection from `port` with an RTT sample of 10 ms (one byte sent and ACKed 10 ms later,
+ * TSecr echoed). Fills the peer and the ACK it sent (12 bytes of NOP NOP TS in a.opt, room for
+ * more), for tests that send more ACKs of their own. */
+static struct tcp_pcb *conn_with_rtt_10ms(uint16_t port, struct h_peer *p, struct h_seg *a)
 {
-    (void)state;
-    struct h_peer p = new_peer(41012);
-    struct tcp_pcb *c = h_handshake(&p, lst, true);
+    *p = new_peer(port);
+    struct tcp_pcb *c = h_handshake(p, lst, true);
     h_clear_out();
     ns_tcp_send(c, "x", 1);
     struct h_seg s;
     assert_true(h_parse_tcp(h_last_tcp(), &s));
     const uint8_t *ts = h_find_opt(&s, 8);
-    h_now_ns += 10 * 1000000ull; /* RTT sample: 10 ms */
-    struct h_seg a = {.sport = p.port,
-                      .dport = 7,
-                      .seq = p.snd_nxt,
-                      .ack = s.seq + 1,
-                      .flags = F_ACK,
-                      .wnd = 0xffff};
+    assert_non_null(ts);
+    h_now_ns += 10 * 1000000ull;
+    *a = (struct h_seg){.sport = p->port,
+                        .dport = 7,
+                        .seq = p->snd_nxt,
+                        .ack = s.seq + 1,
+                        .flags = F_ACK,
+                        .wnd = 0xffff};
     uint8_t o[12] = {1, 1, 8, 10, 0, 0, 0, 9};
     memcpy(o + 8, ts + 2, 4);
-    memcpy(a.opt, o, 12);
-    a.optlen = 12;
-    h_send_tcp(&a, false);
+    memcpy(a->opt, o, 12);
+    a->optlen = 12;
+    h_send_tcp(a, false);
+    return c;
+}
+
+/* RFC 8985 7: with SACK and an RTT sample, a silent tail gets a probe after 2*SRTT, long
+ * before the RTO: the last segment goes again so the peer's SACK reveals what was lost. */
+static void test_tail_loss_probe(void **state)
+{
+    (void)state;
+    struct h_peer p;
+    struct h_seg a;
+    struct tcp_pcb *c = conn_with_rtt_10ms(41012, &p, &a);
     uint8_t big[3000];
     memset(big, 't', sizeof(big));
     h_clear_out();
@@ -827,27 +839,9 @@ static void test_tail_loss_probe(void **state)
 static void test_tail_loss_probe_skips_sacked_tail(void **state)
 {
     (void)state;
-    struct h_peer p = new_peer(41013);
-    struct tcp_pcb *c = h_handshake(&p, lst, true);
-    h_clear_out();
-    ns_tcp_send(c, "x", 1);
-    struct h_seg s;
-    assert_true(h_parse_tcp(h_last_tcp(), &s));
-    const uint8_t *ts = h_find_opt(&s, 8);
-    uint8_t tsecr[4];
-    memcpy(tsecr, ts + 2, 4);
-    h_now_ns += 10 * 1000000ull; /* RTT sample: 10 ms */
-    struct h_seg a = {.sport = p.port,
-                      .dport = 7,
-                      .seq = p.snd_nxt,
-                      .ack = s.seq + 1,
-                      .flags = F_ACK,
-                      .wnd = 0xffff};
-    uint8_t o[24] = {1, 1, 8, 10, 0, 0, 0, 9};
-    memcpy(o + 8, tsecr, 4);
-    memcpy(a.opt, o, 12);
-    a.optlen = 12;
-    h_send_tcp(&a, false);
+    struct h_peer p;
+    struct h_seg a;
+    struct tcp_pcb *c = conn_with_rtt_10ms(41013, &p, &a);
     uint8_t big[3000];
     memset(big, 't', sizeof(big));
     h_clear_out();
@@ -871,8 +865,7 @@ static void test_tail_loss_probe_skips_sacked_tail(void **state)
                         (uint8_t)(r >> 16),
                         (uint8_t)(r >> 8),
                         (uint8_t)r};
-    memcpy(o + 12, sack, 12);
-    memcpy(a.opt, o, 24);
+    memcpy(a.opt + 12, sack, 12); /* after the NOP NOP TS echo */
     a.optlen = 24;
     h_send_tcp(&a, false);
     int sent = h_count_tcp();
