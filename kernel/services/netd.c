@@ -127,7 +127,7 @@ static int bring_up(void)
         if (netd_mp == NULL)
             LOGE("netd: no memory for MPTCP state: services speak plain TCP only");
         else
-            ns_mp_set_sched(netd_mp, svc_cfg.mp_sched == 1 ? MPTCP_SCHED_ROOM : MPTCP_SCHED_RTT);
+            ns_mp_set_sched(netd_mp, svc_cfg.mp_sched);
     }
     for (int i = 0; i < n_nics; i++) {
         nifs[i] = ns_netif_add(&netd_stack, nics[i].mac, svc_cfg.ip[i], svc_cfg.mask[i], linkout,

@@ -2,6 +2,7 @@
 #ifndef NETSYNC_SERVICES_H
 #define NETSYNC_SERVICES_H
 #include "lib/klib.h"
+#include "net/mptcp/mptcp_sched.h"
 
 /* Settings from the kernel command line (svc_config.c registers the keys). */
 struct svc_config {
@@ -11,7 +12,7 @@ struct svc_config {
     uint16_t stats_port;      /* stats_port= (default 7070): counters and shutdown, see docs */
     bool tx_batch;            /* txbatch=0|1 (default 1): one TX notify per netd batch */
     bool mptcp;               /* mptcp=0|1 (default 1): listeners accept MPTCP v1 (RFC 8684) */
-    uint8_t mp_sched;         /* mp_sched=rtt|room (default rtt): enum mptcp_sched_policy */
+    enum mptcp_sched_policy mp_sched; /* mp_sched=rtt|room (default rtt) */
 };
 extern struct svc_config svc_cfg;
 

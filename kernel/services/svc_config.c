@@ -15,6 +15,7 @@ struct svc_config svc_cfg = {
     .stats_port = 7070,
     .tx_batch = true,
     .mptcp = true,
+    .mp_sched = MPTCP_SCHED_RTT,
 };
 
 /* "a.b.c.d/len" (len 1..32, default 24) into host-order address and mask. */
@@ -127,13 +128,12 @@ static int set_mptcp(const char *v, size_t n)
 KPARAM(mptcp, set_mptcp,
        "1: services accept MPTCP v1 and announce NIC1 (default), 0: plain TCP only");
 
-/* The values are enum mptcp_sched_policy's (kernel/net/mptcp/mptcp_sched.h): rtt 0, room 1. */
 static int set_mp_sched(const char *v, size_t n)
 {
     if (v != NULL && n == 3 && !memcmp(v, "rtt", 3))
-        svc_cfg.mp_sched = 0;
+        svc_cfg.mp_sched = MPTCP_SCHED_RTT;
     else if (v != NULL && n == 4 && !memcmp(v, "room", 4))
-        svc_cfg.mp_sched = 1;
+        svc_cfg.mp_sched = MPTCP_SCHED_ROOM;
     else
         return -1;
     return 0;
